@@ -1,0 +1,117 @@
+"""The pipeline: an ordered list of named stages, load → resolve → render → write."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator import markdown
+from generator.config import Config, load_config
+from generator.content import Content, load_content
+from generator.directives import DIRECTIVES, ROLES
+from generator.errors import ErrorCollector, SiteError
+from generator.render import Renderer, theme_dir
+from generator.resolve import Resolver
+from generator.write import Output, write_site
+
+
+@dataclass
+class Build:
+    root: Path
+    out: Path | None = None
+    live_reload: bool = False
+    config: Config | None = None
+    content: Content | None = None
+    resolver: Resolver | None = None
+    outputs: Output = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def out_dir(self) -> Path:
+        return self.out or self.root / self.config.output_dir
+
+
+def load(build: Build) -> None:
+    """Read config and every content file, and parse all Markdown; errors are gathered."""
+    build.config = load_config(build.root)
+    errors = ErrorCollector()
+    build.content = load_content(build.root, build.config, errors)
+    for doc in build.content.documents():
+        doc.tokens, doc.env = markdown.parse(doc.source.body, doc.source.path,
+                                             doc.source.body_line - 1, errors)
+    errors.raise_if_any()
+
+
+def resolve(build: Build) -> None:
+    """Number and check every directive and role use across the whole site."""
+    errors = ErrorCollector()
+    build.resolver = Resolver(build.root, errors)
+    for doc in build.content.documents():
+        for call in calls(doc.tokens):
+            call.document = doc
+            spec = (ROLES if call.kind == "role" else DIRECTIVES)[call.name]
+            if spec.check is not None:
+                try:
+                    spec.check(call, build.resolver)
+                except SiteError as exc:
+                    errors.extend([exc])
+    errors.raise_if_any()
+
+
+def calls(tokens: list):
+    """Every directive or role call in document order, nested bodies included."""
+    for token in tokens:
+        call = (token.meta or {}).get("call")
+        if call is not None and (call.kind == "role" or call.options is not None):
+            yield call
+            yield from calls(call.tokens)
+        if token.children:
+            yield from calls(token.children)
+
+
+def render(build: Build) -> None:
+    """Render every page, feed and listing into memory."""
+    templates = theme_dir(build.root, build.config) / "templates"
+    renderer = Renderer(build.config, build.content, templates, build.live_reload)
+    out = build.outputs
+    content = build.content
+    out["index.html"] = renderer.page("home.html", "")
+    out["404.html"] = renderer.page("404.html", "404.html", absolute=True)
+    for thread in content.threads:
+        out[thread.url + "index.html"] = renderer.thread(thread)
+        out[thread.url + "feed.xml"] = renderer.feed(thread.url + "feed.xml", thread.meta.title,
+                                                     thread.articles)
+        for article in thread.articles:
+            out[article.url + "index.html"] = renderer.article(article)
+    for page in content.pages:
+        out[page.url + "index.html"] = renderer.page("page.html", page.url, page)
+    everything = [a for t in content.threads for a in t.articles]
+    out["feed.xml"] = renderer.feed("feed.xml", build.config.title, everything)
+    out["sitemap.xml"] = renderer.page("sitemap.xml", "sitemap.xml")
+    out["robots.txt"] = renderer.page("robots.txt", "robots.txt")
+    out["static/pygments.css"] = markdown.pygments_css().encode()
+    static = theme_dir(build.root, build.config) / "static"
+    for path in sorted(p for p in static.rglob("*") if p.is_file()):
+        out["static/" + path.relative_to(static).as_posix()] = path
+    for url, asset in build.resolver.assets.items():
+        out[url] = asset.source
+
+
+def write(build: Build) -> None:
+    """Swap the rendered site into the output folder in one step."""
+    write_site(build.outputs, build.out_dir)
+
+
+STAGES = [("load", load), ("resolve", resolve), ("render", render), ("write", write)]
+CHECK_STAGES = STAGES[:3]
+
+
+def run(root: Path, stages=STAGES, **options) -> Build:
+    """Run ``stages`` in order; a :class:`BuildFailed` from any stage stops before writing."""
+    build = Build(root=root, **options)
+    for name, stage in stages:
+        started = time.perf_counter()
+        stage(build)
+        build.timings[name] = time.perf_counter() - started
+    return build

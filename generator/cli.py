@@ -1,0 +1,119 @@
+"""Commands only: parse flags, call the pipeline, print, exit codes (0 ok, 1 user error)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from generator import build as pipeline
+from generator.errors import BuildFailed, SiteError
+
+console = Console(stderr=True, highlight=False)
+
+
+def find_root(start: Path) -> Path:
+    """The nearest folder, from ``start`` upwards, that holds site.toml."""
+    for folder in [start, *start.parents]:
+        if (folder / "site.toml").is_file():
+            return folder
+    raise BuildFailed([SiteError("site.toml", None, f"no site.toml in {start} or above",
+                                 "run thread inside a site, or pass --root")])
+
+
+def report(failure: BuildFailed) -> None:
+    for error in failure.errors:
+        click.echo(str(error), err=True)
+    noun = "error" if len(failure.errors) == 1 else "errors"
+    console.print(f"[red]{len(failure.errors)} {noun}[/red]; nothing was written.")
+
+
+root_option = click.option("--root", type=click.Path(file_okay=False, path_type=Path),
+                           default=None, help="Site root (the folder with site.toml). "
+                           "Default: the current folder or the nearest parent with site.toml.")
+
+
+def site_root(root: Path | None) -> Path:
+    return (root or find_root(Path.cwd())).resolve()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="thread-generator")
+def main() -> None:
+    """Build Distill-style research threads from Markdown and figure builders.
+
+    Run the commands inside a site (a folder with site.toml, content/ and theme/).
+    """
+
+
+@main.command()
+@root_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default: output_dir of site.toml, usually _site/).")
+def build(root: Path | None, out: Path | None) -> None:
+    """Build the site into _site/ (or --out).
+
+    The previous output is replaced in one step only when the whole build succeeded.
+    """
+    started = time.perf_counter()
+    try:
+        result = pipeline.run(site_root(root), out=out.resolve() if out else None)
+    except BuildFailed as failure:
+        report(failure)
+        sys.exit(1)
+    pages = sum(1 for path in result.outputs if path.endswith(".html"))
+    console.print(f"Built {pages} pages ({len(result.outputs)} files) into "
+                  f"{result.out_dir} in {time.perf_counter() - started:.2f} s")
+
+
+@main.command()
+@root_option
+def check(root: Path | None) -> None:
+    """Validate everything (config, front matter, directives, references) without writing.
+
+    Prints one `path:line: message` per problem and exits 1 if there is any.
+    """
+    try:
+        pipeline.run(site_root(root), stages=pipeline.CHECK_STAGES)
+    except BuildFailed as failure:
+        report(failure)
+        sys.exit(1)
+    console.print("[green]No problems found.[/green]")
+
+
+@main.command()
+@root_option
+@click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1.")
+def serve(root: Path | None, port: int) -> None:
+    """Preview the site on http://127.0.0.1:PORT/ and rebuild on every edit (live reload)."""
+    from generator.serve import serve as run_server
+
+    try:
+        run_server(site_root(root), port, console)
+    except BuildFailed as failure:
+        report(failure)
+        sys.exit(1)
+
+
+@main.command()
+@root_option
+@click.argument("kind", type=click.Choice(["thread", "article", "comment"]))
+@click.argument("name")
+@click.option("--thread", "thread_slug", default=None,
+              help="Thread for a new article or comment (default: the only thread, if one).")
+def new(root: Path | None, kind: str, name: str, thread_slug: str | None) -> None:
+    """Scaffold a new thread, article or comment with valid front matter.
+
+    NAME is the folder name of a thread or the file name (without .md) of an article.
+    """
+    from generator.scaffold import scaffold
+
+    try:
+        path = scaffold(site_root(root), kind, name, thread_slug)
+    except BuildFailed as failure:
+        report(failure)
+        sys.exit(1)
+    console.print(f"Created {path}")

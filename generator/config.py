@@ -1,0 +1,122 @@
+"""``site.toml`` → a validated :class:`Config`. Unknown keys are errors; all problems are reported."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from generator.errors import BuildFailed, SiteError, from_validation
+
+CONFIG_NAME = "site.toml"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+
+
+class Affiliation(Strict):
+    name: str
+    """Display name, e.g. "OpenAI"."""
+    url: str | None = None
+    """Link for the affiliation in bylines."""
+
+
+class License(Strict):
+    name: str = "CC-BY-4.0"
+    """Short licence name shown in the Reuse appendix."""
+    url: str = "https://creativecommons.org/licenses/by/4.0/"
+    """Where the licence text lives."""
+
+
+class Theme(Strict):
+    accent: str = "#ca0020"
+    """Accent colour used for links in the byline and thread navigation."""
+    dir: str | None = None
+    """A theme folder relative to the site root; defaults to ``theme/`` there, else the built-in theme."""
+
+    @field_validator("accent")
+    @classmethod
+    def _colour(cls, value: str) -> str:
+        if not re.fullmatch(r"#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?", value):
+            raise ValueError(f"'{value}' is not a hex colour like #ca0020")
+        return value
+
+
+class Config(Strict):
+    title: str
+    """The site's name, shown in the header and feeds."""
+    description: str = ""
+    """One sentence about the site, used on the home page and in feeds."""
+    base_url: str
+    """Absolute URL the site is published under, e.g. https://example.org/threads/."""
+    journal: str | None = None
+    """Name used as the journal in article citations; defaults to the site title."""
+    repository: str | None = None
+    """Source repository URL: links to article history and to new issues."""
+    branch: str = "main"
+    """The repository's default branch, for history links."""
+    language: str = "en"
+    """Language code for ``<html lang>``."""
+    output_dir: str = "_site"
+    """Where ``thread build`` writes the site, relative to the site root."""
+    license: License = Field(default_factory=License)
+    """Licence of text and diagrams."""
+    affiliations: dict[str, Affiliation] = Field(default_factory=dict)
+    """Affiliations referenced by key from article authors."""
+    theme: Theme = Field(default_factory=Theme)
+    """Theme options."""
+
+    @field_validator("base_url")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if not re.match(r"https?://[^/]+", value):
+            raise ValueError(f"'{value}' must be an absolute http(s) URL")
+        return value if value.endswith("/") else value + "/"
+
+    @property
+    def journal_name(self) -> str:
+        return self.journal or self.title
+
+
+def load_config(root: Path) -> Config:
+    """Read and validate ``root/site.toml``; raises :class:`BuildFailed` on any problem."""
+    path = root / CONFIG_NAME
+    rel = path.relative_to(root)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BuildFailed([SiteError(rel, None, "no site.toml here", "run thread in the site's root")])
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = re.search(r"line (\d+)", str(exc))
+        message = re.sub(r" \(at line \d+, column \d+\)", "", str(exc))
+        raise BuildFailed([SiteError(rel, int(line.group(1)) if line else None, message)])
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise BuildFailed(from_validation(exc, rel, lambda loc: toml_line(text, loc)))
+
+
+def toml_line(text: str, loc: tuple) -> int | None:
+    """Best line for a key path in TOML text (tomllib keeps no positions): the key, else its table."""
+    keys = [str(part) for part in loc]
+    table: list[str] = []
+    best = None
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        header = re.fullmatch(r"\[\[?\s*([^\]]+?)\s*\]\]?", line)
+        if header:
+            table = [part.strip().strip("\"'") for part in header.group(1).split(".")]
+            if keys[: len(table)] == table:
+                best = number
+            continue
+        key = re.match(r"([A-Za-z0-9_\-\"'.]+)\s*=", line)
+        if key:
+            path = table + [part.strip().strip("\"'") for part in key.group(1).split(".")]
+            if keys[: len(path)] == path:
+                return number
+    return best

@@ -1,0 +1,267 @@
+"""Files under ``content/`` → :class:`Thread`, :class:`Article` and :class:`Page` objects.
+
+A folder holding ``thread.md`` is a thread; every other ``.md`` in it is an article or a
+comment. Markdown files outside threads are standalone pages with ``title`` and ``date``.
+Front matter is YAML between ``---`` lines; its problems are reported with their line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from generator.config import Config
+from generator.errors import ErrorCollector, SiteError, did_you_mean, from_validation
+
+CONTENT_DIR = "content"
+THREAD_FILE = "thread.md"
+
+
+class FrontMatterLoader(yaml.SafeLoader):
+    """Safe YAML that leaves dates as text, so pydantic validates them and reports the line."""
+
+
+FrontMatterLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+
+
+class Author(Strict):
+    name: str
+    """Full name as shown in the byline, e.g. "Ada Lovelace"."""
+    url: str | None = None
+    """Personal page linked from the byline."""
+    affiliations: list[str] = Field(default_factory=list)
+    """Keys into ``[affiliations]`` of site.toml."""
+
+    @property
+    def family_name(self) -> str:
+        return self.name.split()[-1] if self.name.split() else self.name
+
+
+def _as_list(value: object) -> object:
+    return [value] if isinstance(value, str) else value
+
+
+class ArticleMeta(Strict):
+    title: str
+    """The article's title."""
+    description: str = ""
+    """One or two sentences shown under the title and on the thread page."""
+    authors: list[Author] = Field(min_length=1)
+    """Authors in byline order."""
+    published: dt.date
+    """Publication date (YYYY-MM-DD); orders the thread."""
+    updated: dt.date | None = None
+    """Date of the last substantive update."""
+    doi: str | None = None
+    """DOI, if one was registered."""
+    kind: Literal["article", "comment"] = "article"
+    """``article`` or ``comment`` (critical commentary on other articles)."""
+    bibliography: list[str] = Field(default_factory=list)
+    """BibTeX files relative to the article."""
+
+    _list = field_validator("bibliography", mode="before")(_as_list)
+
+
+class ThreadMeta(Strict):
+    title: str
+    """The thread's title, e.g. "Thread: Circuits"."""
+    description: str = ""
+    """The question the thread pursues, shown under its title."""
+    published: dt.date
+    """Date the thread opened."""
+    doi: str | None = None
+    """DOI of the thread as a whole."""
+    participants: list[str] | None = None
+    """Explicit author order for the thread citation; default: alphabetical by family name."""
+
+
+class PageMeta(Strict):
+    title: str
+    """The page title."""
+    date: dt.date | None = None
+    """Publication date."""
+    description: str = ""
+    """Summary for feeds and meta tags."""
+
+
+@dataclass
+class Source:
+    """A Markdown file split into YAML front matter and body, with positions kept."""
+
+    path: Path
+    """Path relative to the site root, used in every error."""
+    text: str
+    front: dict
+    node: yaml.Node | None
+    body: str
+    body_line: int
+    """1-based line of the file on which the body starts."""
+
+    def line_of(self, loc: tuple) -> int:
+        """Line of a front-matter key path such as ``("authors", 0, "affiliations", 1)``."""
+        node, line = self.node, 2
+        for part in loc:
+            child = _child(node, part)
+            if child is None:
+                break
+            node, line = child, child.start_mark.line + 2
+        return line if self.node is not None else 1
+
+
+def _child(node: yaml.Node | None, part: object) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if key.value == part:
+                return value
+    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        return node.value[part]
+    return None
+
+
+@dataclass
+class Document:
+    """Common shape of everything that becomes a page from Markdown."""
+
+    source: Source
+    url: str
+    tokens: list = field(default_factory=list)
+    env: dict = field(default_factory=dict)
+
+
+@dataclass
+class Article(Document):
+    meta: ArticleMeta = None  # type: ignore[assignment]
+    thread: Thread = None  # type: ignore[assignment]
+    slug: str = ""
+    previous: Article | None = None
+    next: Article | None = None
+
+
+@dataclass
+class Thread(Document):
+    meta: ThreadMeta = None  # type: ignore[assignment]
+    slug: str = ""
+    articles: list[Article] = field(default_factory=list)
+
+
+@dataclass
+class Page(Document):
+    meta: PageMeta = None  # type: ignore[assignment]
+
+
+@dataclass
+class Content:
+    threads: list[Thread]
+    pages: list[Page]
+
+    def documents(self) -> list[Document]:
+        docs: list[Document] = []
+        for thread in self.threads:
+            docs.append(thread)
+            docs.extend(thread.articles)
+        return docs + list(self.pages)
+
+
+def read_source(root: Path, path: Path) -> Source:
+    """Split a Markdown file into front matter and body; raises :class:`SiteError`."""
+    rel = path.relative_to(root)
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].rstrip() != "---":
+        raise SiteError(rel, 1, "missing front matter", "start the file with a '---' line")
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
+    if end is None:
+        raise SiteError(rel, 1, "front matter is not closed", "did you forget the closing '---'?")
+    yaml_text = "".join(lines[1:end])
+    try:
+        node = yaml.compose(yaml_text, Loader=FrontMatterLoader)
+        front = yaml.load(yaml_text, Loader=FrontMatterLoader) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 2 if mark else 1
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise SiteError(rel, line, f"invalid YAML front matter: {problem}")
+    if not isinstance(front, dict):
+        raise SiteError(rel, 2, "front matter must be a mapping of keys to values")
+    return Source(rel, text, front, node, "".join(lines[end + 1 :]), end + 2)
+
+
+def validate(model: type[Strict], source: Source, errors: ErrorCollector) -> Strict | None:
+    try:
+        return model.model_validate(source.front)
+    except ValidationError as exc:
+        errors.extend(from_validation(exc, source.path, source.line_of))
+        return None
+
+
+def check_affiliations(source: Source, meta: ArticleMeta, config: Config, errors: ErrorCollector):
+    known = set(config.affiliations)
+    for i, author in enumerate(meta.authors):
+        for j, key in enumerate(author.affiliations):
+            if key not in known:
+                errors.add(source.path, source.line_of(("authors", i, "affiliations", j)),
+                           f"unknown affiliation '{key}' for {author.name}",
+                           did_you_mean(key, known) or "define it under [affiliations] in site.toml")
+
+
+def load_content(root: Path, config: Config, errors: ErrorCollector) -> Content:
+    """Read every Markdown file under ``content/``; errors are collected, not raised."""
+    base = root / CONTENT_DIR
+    threads, pages = [], []
+    thread_dirs = sorted(p.parent for p in base.rglob(THREAD_FILE))
+    for directory in thread_dirs:
+        thread = _load_thread(root, directory, config, errors)
+        if thread:
+            threads.append(thread)
+    for path in sorted(base.rglob("*.md")):
+        if not any(d == path.parent for d in thread_dirs):
+            page = _load(root, path, PageMeta, errors)
+            if page:
+                url = path.relative_to(base).with_suffix("").as_posix()
+                pages.append(Page(source=page[0], url=url + "/", meta=page[1]))
+    return Content(threads, pages)
+
+
+def _load(root: Path, path: Path, model: type[Strict], errors: ErrorCollector):
+    try:
+        source = read_source(root, path)
+    except SiteError as exc:
+        errors.extend([exc])
+        return None
+    meta = validate(model, source, errors)
+    return (source, meta) if meta else None
+
+
+def _load_thread(root: Path, directory: Path, config: Config, errors: ErrorCollector):
+    slug = directory.relative_to(root / CONTENT_DIR).as_posix()
+    loaded = _load(root, directory / THREAD_FILE, ThreadMeta, errors)
+    articles = []
+    for path in sorted(directory.glob("*.md")):
+        if path.name == THREAD_FILE:
+            continue
+        item = _load(root, path, ArticleMeta, errors)
+        if item:
+            check_affiliations(item[0], item[1], config, errors)
+            articles.append(Article(source=item[0], url=f"{slug}/{path.stem}/", meta=item[1],
+                                    slug=path.stem))
+    if not loaded:
+        return None
+    thread = Thread(source=loaded[0], url=f"{slug}/", meta=loaded[1], slug=slug)
+    thread.articles = sorted(articles, key=lambda a: (a.meta.published, a.slug))
+    for i, article in enumerate(thread.articles):
+        article.thread = thread
+        article.previous = thread.articles[i - 1] if i else None
+        article.next = thread.articles[i + 1] if i + 1 < len(thread.articles) else None
+    return thread

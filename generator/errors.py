@@ -1,0 +1,78 @@
+"""The one error type users see: a place (path and line), a message and an optional hint."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class SiteError(Exception):
+    """A problem in the user's input, reported as ``path:line: message``."""
+
+    path: Path | str
+    line: int | None
+    message: str
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        where = str(self.path) if self.line is None else f"{self.path}:{self.line}"
+        text = f"{where}: {self.message}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+class BuildFailed(Exception):
+    """Raised by a stage when it found one or more user errors; nothing is written."""
+
+    def __init__(self, errors: list[SiteError]):
+        self.errors = sorted(errors, key=_error_order)
+        super().__init__("\n".join(str(e) for e in self.errors))
+
+
+def _error_order(error: SiteError) -> tuple[str, int]:
+    return (str(error.path), error.line or 0)
+
+
+class ErrorCollector:
+    """Gathers errors so a stage can report every problem at once."""
+
+    def __init__(self) -> None:
+        self.errors: list[SiteError] = []
+
+    def add(self, path: Path | str, line: int | None, message: str, hint: str | None = None) -> None:
+        self.errors.append(SiteError(path, line, message, hint))
+
+    def extend(self, errors: list[SiteError]) -> None:
+        self.errors.extend(errors)
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise BuildFailed(self.errors)
+
+
+def did_you_mean(word: str, choices: list[str] | set[str]) -> str | None:
+    """A hint naming the closest known spelling, or None."""
+    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else None
+
+
+def from_validation(exc, path: Path | str, locate) -> list[SiteError]:
+    """Turn a pydantic ``ValidationError`` into user errors; ``locate(loc)`` gives a line."""
+    errors = []
+    for item in exc.errors():
+        loc = tuple(item["loc"])
+        dotted = ".".join(str(part) for part in loc)
+        kind = item["type"]
+        if kind == "extra_forbidden":
+            message = f"unknown key '{dotted}'"
+        elif kind == "missing":
+            message = f"missing required key '{dotted}'"
+        else:
+            message = f"{dotted}: {_clean(item['msg'])}" if dotted else _clean(item["msg"])
+        errors.append(SiteError(path, locate(loc), message))
+    return errors
+
+
+def _clean(msg: str) -> str:
+    return msg.removeprefix("Value error, ").rstrip(".")

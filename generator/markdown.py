@@ -1,0 +1,238 @@
+"""The markdown-it-py instance: CommonMark, tables, footnotes, anchors, math, directives, roles.
+
+Parsing happens once, in the load stage, and keeps source lines: every token's ``map`` is relative
+to the Markdown body, and ``env["line_offset"]`` turns it into a line of the file.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from latex2mathml.converter import convert as latex_to_mathml
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.token import Token
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.attrs import attrs_block_plugin
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.myst_role import myst_role_plugin
+from pydantic import ValidationError
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+from generator.directives import DIRECTIVES, ROLES, Call, load_builtin
+from generator.errors import ErrorCollector, did_you_mean
+
+DIRECTIVE_INFO = re.compile(r"^\{([A-Za-z][\w-]*)\}\s*(.*)$")
+OPTION_LINE = re.compile(r"^:([A-Za-z][\w-]*):\s*(.*)$")
+CODE_FORMATTER = HtmlFormatter(cssclass="highlight", nowrap=True)
+
+
+def highlight_code(code: str, lang: str, _attrs: str) -> str:
+    """Pygments at build time; unknown languages are shown as plain escaped text."""
+    try:
+        lexer = get_lexer_by_name(lang) if lang else None
+    except ClassNotFound:
+        lexer = None
+    if lexer is None:
+        return ""
+    spans = highlight(code, lexer, CODE_FORMATTER)
+    return f'<pre class="highlight"><code class="language-{escapeHtml(lang)}">{spans}</code></pre>'
+
+
+
+@lru_cache(maxsize=1)
+def create_markdown() -> MarkdownIt:
+    """The one configured parser; plugins are listed here and nowhere else."""
+    load_builtin()
+    md = MarkdownIt("commonmark", {"highlight": highlight_code, "typographer": True})
+    md.enable(["table", "strikethrough", "replacements", "smartquotes"])
+    md.use(attrs_block_plugin)
+    md.use(footnote_plugin)
+    md.use(anchors_plugin, min_level=2, max_level=4)
+    md.use(dollarmath_plugin, allow_space=False, double_inline=True)
+    md.use(myst_role_plugin)
+    md.core.ruler.after("block", "directives", _directives_rule)
+    md.core.ruler.push("positions", _positions_rule)
+    md.add_render_rule("directive", _render_directive)
+    md.add_render_rule("myst_role", _render_role)
+    md.add_render_rule("math_inline", _render_math)
+    md.add_render_rule("math_inline_double", _render_math)
+    md.add_render_rule("math_block", _render_math)
+    md.add_render_rule("math_block_label", _render_math)
+    return md
+
+
+def parse(text: str, path: Path, line_offset: int, errors: ErrorCollector,
+          env: dict | None = None) -> tuple[list[Token], dict]:
+    """Parse a Markdown body; problems go to ``errors`` with file lines."""
+    env = env if env is not None else {}
+    env.update(path=path, line_offset=line_offset, errors=errors)
+    return create_markdown().parse(text, env), env
+
+
+def render(tokens: list[Token], env: dict) -> str:
+    md = create_markdown()
+    return md.renderer.render(tokens, md.options, env)
+
+
+def file_line(token_line: int, env: dict) -> int:
+    """File line of a 0-based body line."""
+    return token_line + 1 + env["line_offset"]
+
+
+# --- directives -----------------------------------------------------------------------------
+
+def _directives_rule(state) -> None:
+    """Turn ```` ```{name} ```` fences into validated ``directive`` tokens."""
+    for index, token in enumerate(state.tokens):
+        if token.type != "fence":
+            continue
+        match = DIRECTIVE_INFO.match(token.info.strip())
+        if match:
+            state.tokens[index] = _directive_token(token, match, state.env)
+
+
+def _directive_token(fence: Token, match: re.Match, env: dict) -> Token:
+    name, argument = match.group(1), match.group(2).strip()
+    line = file_line(fence.map[0], env)
+    token = Token("directive", "div", 0, map=fence.map, block=True)
+    spec = DIRECTIVES.get(name)
+    if spec is None:
+        hint = did_you_mean(name, set(DIRECTIVES)) or f"known directives: {', '.join(sorted(DIRECTIVES))}"
+        env["errors"].add(env["path"], line, f"unknown directive '{name}'", hint)
+        token.meta = {"call": None}
+        return token
+    raw_options, body_lines, first_body = _split_options(fence.content)
+    call = Call(name, env["path"], line, argument, body="".join(body_lines))
+    call.options = _validate_options(spec, raw_options, call, env)
+    if spec.body == "markdown" and call.body.strip():
+        call.tokens = _parse_nested(call.body, fence.map[0] + 1 + first_body, env)
+    token.meta = {"call": call}
+    return token
+
+
+def _split_options(content: str) -> tuple[dict[str, tuple[str, int]], list[str], int]:
+    lines = content.splitlines(keepends=True)
+    options: dict[str, tuple[str, int]] = {}
+    index = 0
+    while index < len(lines) and (m := OPTION_LINE.match(lines[index].rstrip("\n"))):
+        options[m.group(1).replace("-", "_")] = (m.group(2).strip(), index)
+        index += 1
+    if index < len(lines) and not lines[index].strip():
+        index += 1
+    return options, lines[index:], index
+
+
+def _validate_options(spec, raw: dict, call: Call, env: dict):
+    try:
+        return spec.options.model_validate({key: value for key, (value, _) in raw.items()})
+    except ValidationError as exc:
+        for item in exc.errors():
+            key = str(item["loc"][0]) if item["loc"] else ""
+            line = call.line + 1 + raw[key][1] if key in raw else call.line
+            message = (f"unknown option ':{key}:' for directive '{call.name}'"
+                       if item["type"] == "extra_forbidden" else
+                       f"missing option ':{key}:' for directive '{call.name}'"
+                       if item["type"] == "missing" else
+                       f"option ':{key}:' of directive '{call.name}': "
+                       f"{item['msg'].removeprefix('Value error, ')}")
+            hint = (did_you_mean(key, set(spec.options.model_fields))
+                    if item["type"] == "extra_forbidden" else None)
+            env["errors"].add(call.path, line, message, hint)
+        return None
+
+
+def _parse_nested(body: str, body_line: int, env: dict) -> list[Token]:
+    """Parse a directive body as Markdown, keeping lines relative to the outer body."""
+    outer = env["line_offset"]
+    env["line_offset"] = outer + body_line
+    try:
+        tokens = create_markdown().parse(body, env)
+    finally:
+        env["line_offset"] = outer
+    for token in _walk(tokens):
+        if token.map:
+            token.map = [token.map[0] + body_line, token.map[1] + body_line]
+    return tokens
+
+
+def _walk(tokens: list[Token]):
+    for token in tokens:
+        yield token
+        if token.children:
+            yield from _walk(token.children)
+
+
+# --- roles, math and positions ---------------------------------------------------------------
+
+def _positions_rule(state) -> None:
+    """Give inline tokens a file line, check roles and convert math once, at parse time."""
+    env = state.env
+    for token in state.tokens:
+        if token.type in ("math_block", "math_block_label"):
+            _convert_math(token, file_line(token.map[0], env), env)
+        if token.type != "inline" or not token.children:
+            continue
+        line = file_line(token.map[0], env)
+        for child in token.children:
+            if child.type in ("softbreak", "hardbreak"):
+                line += 1
+            child.meta = {**(child.meta or {}), "line": line}
+            if child.type == "myst_role":
+                _check_role(child, line, env)
+            elif child.type.startswith("math_inline"):
+                _convert_math(child, line, env)
+
+
+def _check_role(token: Token, line: int, env: dict) -> None:
+    name = token.meta["name"]
+    if name not in ROLES:
+        hint = did_you_mean(name, set(ROLES)) or f"known roles: {', '.join(sorted(ROLES)) or 'none'}"
+        env["errors"].add(env["path"], line, f"unknown role '{name}'", hint)
+        return
+    token.meta["call"] = Call(name, env["path"], line, argument=token.content, kind="role")
+
+
+def _convert_math(token: Token, line: int, env: dict) -> None:
+    display = "block" if token.type.startswith("math_block") or token.type.endswith("double") else "inline"
+    try:
+        token.meta = {**(token.meta or {}), "html": latex_to_mathml(token.content, display=display)}
+    except Exception as exc:  # noqa: BLE001 (latex2mathml: one bare Exception class per problem)
+        reason = str(exc) or re.sub(r"(?<!^)([A-Z])", r" \1", type(exc).__name__).lower()
+        env["errors"].add(env["path"], line, f"cannot convert math '{token.content.strip()}': "
+                          f"{reason.removesuffix(' error')}")
+        token.meta = {**(token.meta or {}), "html": escapeHtml(token.content)}
+
+
+def _render_math(self, tokens, idx, options, env) -> str:
+    token = tokens[idx]
+    html = token.meta.get("html") or escapeHtml(token.content)
+    if token.type.startswith("math_block"):
+        label = token.info if token.type == "math_block_label" else ""
+        attr = f' id="eq-{escapeHtml(label)}"' if label else ""
+        return f'<div class="math-display"{attr}>{html}</div>\n'
+    return html
+
+
+def _render_directive(self, tokens, idx, options, env) -> str:
+    call = tokens[idx].meta.get("call")
+    if call is None or call.options is None:
+        return ""
+    return DIRECTIVES[call.name].render(call, env["context"])
+
+
+def _render_role(self, tokens, idx, options, env) -> str:
+    call = tokens[idx].meta.get("call")
+    if call is None:
+        return escapeHtml(tokens[idx].content)
+    return ROLES[call.name].render(call, env["context"])
+
+
+def pygments_css() -> str:
+    return CODE_FORMATTER.get_style_defs(".highlight")

@@ -1,0 +1,137 @@
+"""Jinja environment and page contexts: resolved objects in, ``{output path: bytes}`` out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+from dataclasses import dataclass
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from generator import markdown
+from generator.config import Config
+from generator.content import Article, Content, Document, Thread
+
+BUILTIN_THEME = Path(__file__).resolve().parent.parent / "theme"
+
+
+def theme_dir(root: Path, config: Config) -> Path:
+    """The site's theme folder: ``theme.dir``, else ``theme/`` beside site.toml, else built-in."""
+    if config.theme.dir:
+        return root / config.theme.dir
+    local = root / "theme"
+    return local if (local / "templates").is_dir() else BUILTIN_THEME
+
+
+def relative_url(page: str, target: str) -> str:
+    """URL of ``target`` as seen from ``page`` (both site-relative, directories end in '/')."""
+    target_path, _, fragment = target.partition("#")
+    base = posixpath.dirname(page) if not page.endswith("/") else page.rstrip("/")
+    rel = posixpath.relpath(target_path or ".", base or ".")
+    is_dir = not target_path or target_path.endswith("/")
+    rel = "./" if rel == "." else rel + ("/" if is_dir else "")
+    return rel + (f"#{fragment}" if fragment else "")
+
+
+def long_date(value: dt.date | None) -> str:
+    return f"{value:%B} {value.day}, {value.year}" if value else ""
+
+
+def create_environment(templates: Path) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(templates),
+        autoescape=select_autoescape(["html", "xml"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["long_date"] = long_date
+    return env
+
+
+@dataclass
+class PageContext:
+    """What directives, roles and templates may ask while one page renders."""
+
+    config: Config
+    content: Content
+    page: str
+    """This page's site-relative URL, e.g. ``circuits/curve-detectors/``."""
+    document: Document | None = None
+    absolute: bool = False
+    """Use root-relative links (the 404 page is served at any path)."""
+
+    def url(self, target: str) -> str:
+        if self.absolute:
+            return self.base_path + target
+        return relative_url(self.page, target)
+
+    def absolute_url(self, target: str = "") -> str:
+        return self.config.base_url + target
+
+    @property
+    def base_path(self) -> str:
+        return "/" + self.config.base_url.split("://", 1)[1].partition("/")[2]
+
+    def markdown(self, tokens: list, inline: bool = False) -> Markup:
+        """Render parsed tokens of this document; ``inline`` drops a lone paragraph's <p>."""
+        if inline and len(tokens) == 3 and tokens[0].type == "paragraph_open":
+            tokens = tokens[1:2]
+        env = dict(self.document.env) if self.document else {}
+        env["context"] = self
+        return Markup(markdown.render(tokens, env))
+
+
+class Renderer:
+    """Renders every page of a resolved site into memory."""
+
+    def __init__(self, config: Config, content: Content, templates: Path, live_reload: bool = False):
+        self.config, self.content = config, content
+        self.env = create_environment(templates)
+        self.env.globals.update(config=config, site=content, live_reload=live_reload)
+
+    def context(self, page: str, document: Document | None = None, absolute: bool = False):
+        return PageContext(self.config, self.content, page, document, absolute)
+
+    def page(self, template: str, url: str, document: Document | None = None, **extra) -> bytes:
+        ctx = self.context(url, document, absolute=extra.pop("absolute", False))
+        body = extra.pop("body", None)
+        if body is None:
+            body = ctx.markdown(document.tokens) if document is not None else Markup("")
+        html = self.env.get_template(template).render(ctx=ctx, doc=document, body=body, **extra)
+        return html.encode("utf-8")
+
+    def article(self, article: Article) -> bytes:
+        template = "comment.html" if article.meta.kind == "comment" else "article.html"
+        return self.page(template, article.url, article, thread=article.thread,
+                         affiliations=affiliations_of(article, self.config))
+
+    def thread(self, thread: Thread) -> bytes:
+        """The thread page: its introduction, the article list, then its other sections."""
+        ctx = self.context(thread.url, thread)
+        split = next((i for i, t in enumerate(thread.tokens)
+                      if t.type == "heading_open" and t.tag == "h2"), len(thread.tokens))
+        return self.page("thread.html", thread.url, thread, thread=thread,
+                         body=ctx.markdown(thread.tokens[:split]),
+                         sections=ctx.markdown(thread.tokens[split:]),
+                         entry_affiliations=lambda a: ", ".join(self.affiliation_names(a)))
+
+    def affiliation_names(self, article: Article) -> list[str]:
+        names = (self.config.affiliations[key].name
+                 for author in article.meta.authors for key in author.affiliations)
+        return list(dict.fromkeys(names))
+
+    def feed(self, url: str, title: str, articles: list[Article]) -> bytes:
+        entries = sorted(articles, key=lambda a: (a.meta.updated or a.meta.published, a.url),
+                         reverse=True)
+        updated = max((a.meta.updated or a.meta.published for a in articles), default=None)
+        return self.page("feed.xml", url, None, title=title, entries=entries, updated=updated)
+
+
+def affiliations_of(article: Article, config: Config) -> list:
+    """Each author with their resolved affiliation objects, for the byline."""
+    return [(author, [config.affiliations[key] for key in author.affiliations])
+            for author in article.meta.authors]

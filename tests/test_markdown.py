@@ -1,0 +1,79 @@
+"""Markdown features rendered at build time: math, code, footnotes, tables, anchors, directives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import copy_site, thread_cli
+
+
+def render(tmp_path: Path, body: str) -> str:
+    site = copy_site(tmp_path / "site")
+    path = site / "content/demo/second.md"
+    front = path.read_text().split("---\n")[1]
+    path.write_text(f"---\n{front}---\n\n{body}")
+    result = thread_cli("build", "--root", site)
+    assert result.exit_code == 0, result.output
+    html = (site / "_site/demo/second/index.html").read_text()
+    return html[html.index('<div class="d-body'):html.index('<footer class="d-appendix')]
+
+
+def test_math_becomes_mathml_without_client_javascript(tmp_path: Path) -> None:
+    html = render(tmp_path, "Inline $a^2$ and\n\n$$\n\\frac{1}{n}\n$$\n")
+    assert '<math xmlns="http://www.w3.org/1998/Math/MathML" display="inline">' in html
+    assert '<div class="math-display"><math' in html and "<mfrac>" in html
+    assert "katex" not in html.lower() and "mathjax" not in html.lower()
+
+
+def test_code_is_highlighted_at_build_time(tmp_path: Path) -> None:
+    html = render(tmp_path, "```python\ndef f():\n    return 1\n```\n")
+    assert '<pre class="highlight"><code class="language-python"><span class="k">def</span>' in html
+    unknown = render(tmp_path / "2", "```nosuchlang\n<x>\n```\n")
+    assert "<pre><code class=\"language-nosuchlang\">&lt;x&gt;" in unknown
+
+
+def test_tables_footnotes_and_heading_anchors(tmp_path: Path) -> None:
+    html = render(tmp_path, "## A Section\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nNote.[^n]\n\n[^n]: Text.\n")
+    assert '<h2 id="a-section">A Section</h2>' in html
+    assert "<table>" in html and "<td>2</td>" in html
+    assert 'class="footnote-ref"' in html and "Text." in html
+
+
+def test_aside_goes_to_the_gutter_and_keeps_markdown(tmp_path: Path) -> None:
+    html = render(tmp_path, "```{aside}\nA *note*.\n```\n")
+    assert '<aside class="l-gutter margin-note"><p>A <em>note</em>.</p>\n</aside>' in html
+
+
+def test_static_figure_with_layout_label_and_credit(tmp_path: Path) -> None:
+    site_image = Path(__file__).resolve().parent.parent / "content/planted/images/gabor-bank.png"
+    site = copy_site(tmp_path / "site")
+    (site / "content/demo/pic.png").write_bytes(site_image.read_bytes())
+    path = site / "content/demo/second.md"
+    path.write_text(path.read_text() + "\n```{figure} pic.png\n:alt: Eight filters.\n"
+                    ":layout: screen\n:label: fig-bank\n:credit: Figure from a test.\n\nThe *bank*.\n```\n")
+    assert thread_cli("build", "--root", site).exit_code == 0
+    html = (site / "_site/demo/second/index.html").read_text()
+    assert '<figure class="l-screen" id="fig-bank"><img src="../../assets/' in html
+    assert 'alt="Eight filters." width="438" height="60"' in html
+    assert "Figure 1:</span> The <em>bank</em>." in html
+    assert '<span class="credit">Figure from a test.</span>' in html
+
+
+def test_missing_image_is_a_path_line_error(tmp_path: Path) -> None:
+    site = copy_site(tmp_path / "site")
+    path = site / "content/demo/second.md"
+    path.write_text(path.read_text() + "\n```{figure} nowhere.png\n:alt: Nothing.\n```\n")
+    result = thread_cli("build", "--root", site)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("content/demo/second.md:10: image not found: nowhere.png")
+
+
+def test_bad_math_is_reported_with_its_line(tmp_path: Path) -> None:
+    site = copy_site(tmp_path / "site")
+    path = site / "content/demo/second.md"
+    path.write_text(path.read_text() + "\nok\n\nBad $\\left( x$ here.\n")
+    result = thread_cli("check", "--root", site)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "content/demo/second.md:12: cannot convert math '\\left( x': "
+        "extra left or missing right")

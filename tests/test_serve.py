@@ -1,0 +1,56 @@
+"""``thread serve``: serves on 127.0.0.1, rebuilds on an edit and tells the browser to reload."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from conftest import copy_site
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, deadline: float) -> str:
+    while time.monotonic() < deadline:
+        try:
+            return urllib.request.urlopen(url, timeout=2).read().decode()
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"{url} did not answer")
+
+
+def test_serve_rebuilds_on_edit_and_signals_reload(tmp_path: Path) -> None:
+    site = copy_site(tmp_path / "site")
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--root", str(site),
+                               "--port", str(port)], stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        base = f"http://127.0.0.1:{port}/"
+        page = wait_for(base + "demo/first/", deadline)
+        assert 'new EventSource("/__livereload")' in page
+        events = urllib.request.urlopen(base + "__livereload", timeout=20)
+        time.sleep(0.5)  # the watcher is running once the first page was served
+        article = site / "content/demo/first.md"
+        article.write_text(article.read_text().replace("Text with a footnote.", "Edited text."))
+        line = b""
+        while b"reload" not in line:
+            line = events.readline()
+        assert "Edited text." in wait_for(base + "demo/first/", deadline)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    # the deployable build has no live-reload script
+    result = subprocess.run([sys.executable, "-m", "generator", "build", "--root", str(site)],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0
+    assert "__livereload" not in (site / "_site/demo/first/index.html").read_text()
