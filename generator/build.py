@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator import markdown
+from generator.citations import attach_references
 from generator.config import Config, load_config
 from generator.content import Content, load_content
 from generator.directives import DIRECTIVES, ROLES
-from generator.errors import ErrorCollector, SiteError
+from generator.errors import BuildFailed, ErrorCollector, SiteError
+from generator.figures import FigurePlan, FigureRun, compute, load_plan
 from generator.render import Renderer, theme_dir
-from generator.resolve import Resolver
+from generator.resolve import Resolver, number_labels
 from generator.write import Output, write_site
 
 
@@ -24,6 +26,9 @@ class Build:
     config: Config | None = None
     content: Content | None = None
     resolver: Resolver | None = None
+    figure_run: FigureRun = field(default_factory=FigureRun)
+    """How figure jobs run (--frozen, --workers, --device)."""
+    figures: FigurePlan | None = None
     outputs: Output = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -35,8 +40,13 @@ class Build:
 def load(build: Build) -> None:
     """Read config and every content file, and parse all Markdown; errors are gathered."""
     build.config = load_config(build.root)
+    try:
+        build.figures = load_plan(build.root, build.config)
+    except SiteError as exc:
+        raise BuildFailed([exc]) from None
     errors = ErrorCollector()
     build.content = load_content(build.root, build.config, errors)
+    attach_references(build.root, build.config, build.content, errors)
     for doc in build.content.documents():
         doc.tokens, doc.env = markdown.parse(doc.source.body, doc.source.path,
                                              doc.source.body_line - 1, errors)
@@ -47,16 +57,27 @@ def resolve(build: Build) -> None:
     """Number and check every directive and role use across the whole site."""
     errors = ErrorCollector()
     build.resolver = Resolver(build.root, errors)
-    for doc in build.content.documents():
-        for call in calls(doc.tokens):
-            call.document = doc
-            spec = (ROLES if call.kind == "role" else DIRECTIVES)[call.name]
-            if spec.check is not None:
-                try:
-                    spec.check(call, build.resolver)
-                except SiteError as exc:
-                    errors.extend([exc])
+    build.resolver.figures = build.figures
+    documents = build.content.documents()
+    for doc in documents:  # labels first, so a reference may point forward
+        number_labels(doc, build.resolver)
+        check_calls(doc, "directive", build.resolver, errors)
+    for doc in documents:
+        check_calls(doc, "role", build.resolver, errors)
     errors.raise_if_any()
+
+
+def check_calls(doc, kind: str, resolver: Resolver, errors: ErrorCollector) -> None:
+    for call in calls(doc.tokens):
+        if call.kind != kind:
+            continue
+        call.document = doc
+        spec = (ROLES if kind == "role" else DIRECTIVES)[call.name]
+        if spec.check is not None:
+            try:
+                spec.check(call, resolver)
+            except SiteError as exc:
+                errors.extend([exc])
 
 
 def calls(tokens: list):
@@ -70,10 +91,17 @@ def calls(tokens: list):
             yield from calls(token.children)
 
 
+def compute_figures(build: Build) -> None:
+    """Compute figures missing from the store (or fail if --frozen); keep every success."""
+    errors = compute(build.figures, build.resolver, build.figure_run)
+    if errors:
+        raise BuildFailed(errors)
+
+
 def render(build: Build) -> None:
     """Render every page, feed and listing into memory."""
     templates = theme_dir(build.root, build.config) / "templates"
-    renderer = Renderer(build.config, build.content, templates, build.live_reload)
+    renderer = Renderer(build.config, build.content, templates, build.resolver, build.live_reload)
     out = build.outputs
     content = build.content
     out["index.html"] = renderer.page("home.html", "")
@@ -84,6 +112,7 @@ def render(build: Build) -> None:
                                                      thread.articles)
         for article in thread.articles:
             out[article.url + "index.html"] = renderer.article(article)
+            out[article.url + "citation.bib"] = renderer.citation(article).bibtex.encode()
     for page in content.pages:
         out[page.url + "index.html"] = renderer.page("page.html", page.url, page)
     everything = [a for t in content.threads for a in t.articles]
@@ -103,8 +132,9 @@ def write(build: Build) -> None:
     write_site(build.outputs, build.out_dir)
 
 
-STAGES = [("load", load), ("resolve", resolve), ("render", render), ("write", write)]
-CHECK_STAGES = STAGES[:3]
+STAGES = [("load", load), ("resolve", resolve), ("figures", compute_figures), ("render", render),
+          ("write", write)]
+CHECK_STAGES = [(name, stage) for name, stage in STAGES if name not in ("figures", "write")]
 
 
 def run(root: Path, stages=STAGES, **options) -> Build:

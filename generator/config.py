@@ -45,6 +45,35 @@ class Theme(Strict):
         return value
 
 
+class Model(Strict):
+    source: str
+    """Where the model comes from: ``lucent:inceptionv1``, ``torchvision:NAME``, ``file:PATH``
+    (relative to the site root) or ``builtin:NAME`` (models shipped in ``figures/models.py``)."""
+    weights: str | None = None
+    """torchvision weights enum member, e.g. ``IMAGENET1K_V1`` (``torchvision:`` models only)."""
+    factory: str | None = None
+    """For a ``file:`` state dict, the function that builds the empty model,
+    ``python:module:function``; without it the file is loaded as TorchScript."""
+
+    @field_validator("source")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        kind, _, rest = value.partition(":")
+        if kind not in ("lucent", "torchvision", "file", "builtin") or not rest:
+            raise ValueError(f"'{value}' is not lucent:NAME, torchvision:NAME, file:PATH or "
+                             "builtin:NAME")
+        return value
+
+
+class Figures(Strict):
+    store: str = "figures/store"
+    """The figure store (commit it), relative to the site root."""
+    workers: int | None = Field(default=None, ge=0)
+    """Figure jobs run at once; default: one per CPU core; 0 runs them inside the build."""
+    device: str = "auto"
+    """Torch device for figure jobs: ``auto`` (cuda, then mps, then cpu), ``cpu``, ``cuda``..."""
+
+
 class Config(Strict):
     title: str
     """The site's name, shown in the header and feeds."""
@@ -68,6 +97,12 @@ class Config(Strict):
     """Affiliations referenced by key from article authors."""
     theme: Theme = Field(default_factory=Theme)
     """Theme options."""
+    models: dict[str, Model] = Field(default_factory=dict)
+    """Models figure builders may load, by name (``[models.NAME]``)."""
+    figures: Figures = Field(default_factory=Figures)
+    """Where figures are stored and how their jobs run."""
+    bibliography: list[str] = Field(default_factory=list)
+    """Site-wide BibTeX files, relative to the site root; every article may cite them."""
 
     @field_validator("base_url")
     @classmethod

@@ -85,6 +85,10 @@ class ThreadMeta(Strict):
     """DOI of the thread as a whole."""
     participants: list[str] | None = None
     """Explicit author order for the thread citation; default: alphabetical by family name."""
+    bibliography: list[str] = Field(default_factory=list)
+    """BibTeX files relative to the thread folder, citable from all of its articles."""
+
+    _list = field_validator("bibliography", mode="before")(_as_list)
 
 
 class PageMeta(Strict):
@@ -138,6 +142,8 @@ class Document:
     url: str
     tokens: list = field(default_factory=list)
     env: dict = field(default_factory=dict)
+    references: dict = field(default_factory=dict)
+    """Citable BibTeX entries by key: the site's, the thread's and the article's own."""
 
 
 @dataclass

@@ -26,6 +26,7 @@ from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from generator.directives import DIRECTIVES, ROLES, Call, load_builtin
+from generator.directives.cite import pandoc_citations_plugin
 from generator.errors import ErrorCollector, did_you_mean
 
 DIRECTIVE_INFO = re.compile(r"^\{([A-Za-z][\w-]*)\}\s*(.*)$")
@@ -57,7 +58,9 @@ def create_markdown() -> MarkdownIt:
     md.use(anchors_plugin, min_level=2, max_level=4)
     md.use(dollarmath_plugin, allow_space=False, double_inline=True)
     md.use(myst_role_plugin)
+    md.use(pandoc_citations_plugin)
     md.core.ruler.after("block", "directives", _directives_rule)
+    md.core.ruler.before("anchor", "labels", _labels_rule)
     md.core.ruler.push("positions", _positions_rule)
     md.add_render_rule("directive", _render_directive)
     md.add_render_rule("myst_role", _render_role)
@@ -65,6 +68,11 @@ def create_markdown() -> MarkdownIt:
     md.add_render_rule("math_inline_double", _render_math)
     md.add_render_rule("math_block", _render_math)
     md.add_render_rule("math_block_label", _render_math)
+    md.add_render_rule("footnote_ref", _render_footnote_ref)
+    md.add_render_rule("footnote_caption", lambda self, tokens, idx, options, env:
+                       str(tokens[idx].meta["id"] + 1))
+    md.add_render_rule("footnote_block_open", lambda *args: '<ol class="footnotes-list">\n')
+    md.add_render_rule("footnote_block_close", lambda *args: "</ol>\n")
     return md
 
 
@@ -214,10 +222,31 @@ def _render_math(self, tokens, idx, options, env) -> str:
     token = tokens[idx]
     html = token.meta.get("html") or escapeHtml(token.content)
     if token.type.startswith("math_block"):
-        label = token.info if token.type == "math_block_label" else ""
-        attr = f' id="eq-{escapeHtml(label)}"' if label else ""
-        return f'<div class="math-display"{attr}>{html}</div>\n'
+        if token.type != "math_block_label":
+            return f'<div class="math-display">{html}</div>\n'
+        number = token.meta.get("number", "")
+        return (f'<div class="math-display" id="{escapeHtml(token.info)}">{html}'
+                f'<span class="equation-number">({number})</span></div>\n')
     return html
+
+
+def _labels_rule(state) -> None:
+    """Headings given an id by ``{#name}`` are labelled sections; keep their title for cards."""
+    tokens = state.tokens
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open" and token.attrGet("id"):
+            token.meta = {**(token.meta or {}), "label": str(token.attrGet("id")),
+                          "title": tokens[index + 1].content}
+
+
+def _render_footnote_ref(self, tokens, idx, options, env) -> str:
+    """A footnote number whose card shows the note itself (hover, focus or tap)."""
+    ctx = env["context"]
+    meta = tokens[idx].meta
+    number = meta["id"] + 1
+    ref_id = f"fnref{number}" + (f":{meta['subId']}" if meta.get("subId", 0) > 0 else "")
+    return ctx.card("footnote", number=number, ref_id=ref_id, index=ctx.next_card(),
+                    note=ctx.footnote(meta["id"]))
 
 
 def _render_directive(self, tokens, idx, options, env) -> str:

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import posixpath
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (Environment, FileSystemLoader, StrictUndefined, TemplateError,
+                    TemplateSyntaxError, select_autoescape)
 from markupsafe import Markup
 
-from generator import markdown
+from generator import citations, markdown
 from generator.config import Config
 from generator.content import Article, Content, Document, Thread
+from generator.errors import BuildFailed, SiteError
+from generator.resolve import Resolver
 
 BUILTIN_THEME = Path(__file__).resolve().parent.parent / "theme"
 
@@ -63,6 +67,10 @@ class PageContext:
     document: Document | None = None
     absolute: bool = False
     """Use root-relative links (the 404 page is served at any path)."""
+    resolver: Resolver | None = None
+    templates: Environment | None = None
+    cards: int = 0
+    """Hover cards rendered so far on this page, for unique, deterministic ids."""
 
     def url(self, target: str) -> str:
         if self.absolute:
@@ -76,6 +84,27 @@ class PageContext:
     def base_path(self) -> str:
         return "/" + self.config.base_url.split("://", 1)[1].partition("/")[2]
 
+    def next_card(self) -> int:
+        self.cards += 1
+        return self.cards
+
+    def card(self, kind: str, **values) -> str:
+        """A hover card from the theme's ``partials/cards.html`` macro named ``kind``."""
+        macro = getattr(self.templates.get_template("partials/cards.html").module, kind)
+        return str(macro(ctx=self, **values)).strip()
+
+    def footnote(self, footnote_id: int) -> Markup:
+        """Footnote ``footnote_id`` as inline HTML for its card: paragraphs joined by <br>."""
+        paragraphs, inside = [], False
+        for token in self.document.tokens:
+            if token.type == "footnote_open":
+                inside = token.meta["id"] == footnote_id
+            elif token.type == "footnote_close":
+                inside = False
+            elif inside and token.type == "inline":
+                paragraphs.append(self.markdown([token]))
+        return Markup("<br>").join(paragraphs)
+
     def markdown(self, tokens: list, inline: bool = False) -> Markup:
         """Render parsed tokens of this document; ``inline`` drops a lone paragraph's <p>."""
         if inline and len(tokens) == 3 and tokens[0].type == "paragraph_open":
@@ -88,26 +117,56 @@ class PageContext:
 class Renderer:
     """Renders every page of a resolved site into memory."""
 
-    def __init__(self, config: Config, content: Content, templates: Path, live_reload: bool = False):
-        self.config, self.content = config, content
+    def __init__(self, config: Config, content: Content, templates: Path, resolver: Resolver,
+                 live_reload: bool = False):
+        self.config, self.content, self.resolver = config, content, resolver
         self.env = create_environment(templates)
+        self.templates = templates
         self.env.globals.update(config=config, site=content, live_reload=live_reload)
 
     def context(self, page: str, document: Document | None = None, absolute: bool = False):
-        return PageContext(self.config, self.content, page, document, absolute)
+        return PageContext(self.config, self.content, page, document, absolute, self.resolver,
+                           self.env)
 
     def page(self, template: str, url: str, document: Document | None = None, **extra) -> bytes:
         ctx = self.context(url, document, absolute=extra.pop("absolute", False))
         body = extra.pop("body", None)
         if body is None:
             body = ctx.markdown(document.tokens) if document is not None else Markup("")
-        html = self.env.get_template(template).render(ctx=ctx, doc=document, body=body, **extra)
+        try:
+            html = self.env.get_template(template).render(ctx=ctx, doc=document, body=body, **extra)
+        except TemplateError as exc:
+            raise template_error(exc, self.templates) from None
         return html.encode("utf-8")
 
     def article(self, article: Article) -> bytes:
+        """An article page: body, then the appendix (marked sections, notes, references, citation)."""
         template = "comment.html" if article.meta.kind == "comment" else "article.html"
+        ctx = self.context(article.url, article)
+        body, appendix, notes = split_appendix(article.tokens)
+        cited = self.resolver.bibliography(article)
+        url = ctx.absolute_url(article.url)
         return self.page(template, article.url, article, thread=article.thread,
-                         affiliations=affiliations_of(article, self.config))
+                         affiliations=affiliations_of(article, self.config),
+                         body=ctx.markdown(body), appendix_sections=ctx.markdown(appendix),
+                         footnotes=ctx.markdown(notes), references=cited,
+                         credits=self.resolver.credits.get(id(article), []),
+                         citation=self.citation(article),
+                         scholar_references=[citations.scholar_reference(r) for _, r in cited],
+                         jsonld=citations.scholarly_jsonld(article, self.config, url,
+                                                           [r for _, r in cited]))
+
+    def citation(self, document: Article | Thread) -> citations.WorkCitation:
+        """How to cite an article (its authors) or a thread (all its participants)."""
+        if isinstance(document, Thread):
+            names = citations.thread_participants(
+                [a.name for art in document.articles for a in art.meta.authors],
+                document.meta.participants)
+        else:
+            names = [author.name for author in document.meta.authors]
+        return citations.cite_work(names, document.meta.title, self.config.journal_name,
+                                   document.meta.published,
+                                   self.config.base_url + document.url, document.meta.doi)
 
     def thread(self, thread: Thread) -> bytes:
         """The thread page: its introduction, the article list, then its other sections."""
@@ -115,6 +174,7 @@ class Renderer:
         split = next((i for i, t in enumerate(thread.tokens)
                       if t.type == "heading_open" and t.tag == "h2"), len(thread.tokens))
         return self.page("thread.html", thread.url, thread, thread=thread,
+                         citation=self.citation(thread),
                          body=ctx.markdown(thread.tokens[:split]),
                          sections=ctx.markdown(thread.tokens[split:]),
                          entry_affiliations=lambda a: ", ".join(self.affiliation_names(a)))
@@ -129,6 +189,35 @@ class Renderer:
                          reverse=True)
         updated = max((a.meta.updated or a.meta.published for a in articles), default=None)
         return self.page("feed.xml", url, None, title=title, entries=entries, updated=updated)
+
+
+def template_error(exc: TemplateError, templates: Path) -> BuildFailed:
+    """A theme template problem as ``theme/templates/x.html:line: message``."""
+    if isinstance(exc, TemplateSyntaxError) and exc.filename:
+        return BuildFailed([SiteError(_shown(exc.filename), exc.lineno, exc.message or str(exc))])
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if f.filename.startswith(str(templates))]
+    where = frames[-1] if frames else None
+    return BuildFailed([SiteError(_shown(where.filename) if where else templates,
+                                  where.lineno if where else None, f"template error: {exc}")])
+
+
+def _shown(filename: str) -> str:
+    path = Path(filename)
+    return path.relative_to(Path.cwd()).as_posix() if path.is_relative_to(Path.cwd()) else str(path)
+
+
+def split_appendix(tokens: list) -> tuple[list, list, list]:
+    """Body tokens; level-2 sections marked ``{.appendix}``; the footnote list."""
+    body, appendix, notes = [], [], []
+    target = body
+    for token in tokens:
+        if token.type == "footnote_block_open":
+            target = notes
+        elif token.type == "heading_open" and token.tag == "h2" and target is not notes:
+            target = appendix if "appendix" in str(token.attrGet("class") or "").split() else body
+        target.append(token)
+    return body, appendix, notes
 
 
 def affiliations_of(article: Article, config: Config) -> list:

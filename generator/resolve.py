@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from generator.content import Document
 from generator.errors import ErrorCollector
@@ -31,6 +32,12 @@ class Label:
     number: int
     document: Document
     anchor: str
+    preview: dict = field(default_factory=dict, compare=False)
+    """What a cross-reference card shows: an image, a caption or a title."""
+
+    @property
+    def text(self) -> str:
+        return f"{self.kind.capitalize()} {self.number}"
 
 
 @dataclass
@@ -40,6 +47,12 @@ class Resolver:
     assets: dict[str, Asset] = field(default_factory=dict)
     labels: dict[tuple[int, str], Label] = field(default_factory=dict)
     counters: dict[tuple[int, str], int] = field(default_factory=dict)
+    cited: dict[int, dict[str, int]] = field(default_factory=dict)
+    """Per document: citation key → number, in order of first appearance."""
+    credits: dict[int, list[str]] = field(default_factory=dict)
+    """Per document: credits of reused figures, for the Reuse appendix."""
+    figures: Any = None
+    """The build's :class:`~generator.figures.FigurePlan`: builder directives schedule jobs here."""
 
     def asset(self, source: Path) -> Asset:
         """Register a file to copy; the URL is derived from its content hash."""
@@ -50,14 +63,53 @@ class Resolver:
             self.assets[url] = Asset(source, url, *_image_size(source))
         return self.assets[url]
 
-    def number(self, document: Document, kind: str, label: str | None) -> int:
+    def number(self, document: Document, kind: str, label: str | None,
+               preview: dict | None = None) -> int:
         """Next number of ``kind`` in ``document``; registers ``label`` when given."""
         key = (id(document), kind)
         self.counters[key] = self.counters.get(key, 0) + 1
-        number = self.counters[key]
         if label:
-            self.labels[(id(document), label)] = Label(kind, number, document, label)
-        return number
+            self.add_label(document, kind, label, self.counters[key], preview)
+        return self.counters[key]
+
+    def add_label(self, document: Document, kind: str, label: str, number: int,
+                  preview: dict | None = None) -> None:
+        self.labels[(id(document), label)] = Label(kind, number, document, label, preview or {})
+
+    def label(self, document: Document, name: str) -> Label | None:
+        return self.labels.get((id(document), name))
+
+    def label_names(self, document: Document) -> set[str]:
+        return {name for (doc, name) in self.labels if doc == id(document)}
+
+    def cite(self, document: Document, key: str) -> int:
+        """The citation number of ``key`` in ``document``, numbering on first use."""
+        numbers = self.cited.setdefault(id(document), {})
+        return numbers.setdefault(key, len(numbers) + 1)
+
+    def bibliography(self, document: Document) -> list[tuple[int, object]]:
+        """Cited references of ``document`` in citation order."""
+        numbers = self.cited.get(id(document), {})
+        return [(n, document.references[key]) for key, n in numbers.items()]
+
+    def credit(self, document: Document, text: str) -> None:
+        self.credits.setdefault(id(document), []).append(text)
+
+
+def number_labels(document: Document, resolver: Resolver) -> None:
+    """Number labelled equations and every level-2 section, in document order."""
+    sections = 0
+    for token in document.tokens:
+        if token.type == "math_block_label":
+            number = resolver.number(document, "equation", token.info,
+                                     {"html": (token.meta or {}).get("html", "")})
+            token.meta = {**(token.meta or {}), "number": number}
+        elif token.type == "heading_open" and token.tag == "h2":
+            sections += 1
+            label = (token.meta or {}).get("label")
+            if label:
+                resolver.add_label(document, "section", label, sections,
+                                   {"title": (token.meta or {}).get("title", "")})
 
 
 def _image_size(path: Path) -> tuple[int | None, int | None]:

@@ -44,8 +44,12 @@ def check_figure(call, resolver) -> None:
     source = (resolver.root / call.path).parent / call.argument
     if not source.is_file():
         raise SiteError(call.path, call.line, f"image not found: {call.argument}")
-    call.data["asset"] = resolver.asset(source)
-    call.number = resolver.number(call.document, "figure", call.options.label)
+    asset = call.data["asset"] = resolver.asset(source)
+    preview = {"image": asset.url, "caption_tokens": call.tokens}
+    call.number = resolver.number(call.document, "figure", call.options.label, preview)
+    if call.options.credit:
+        name = f"Figure {call.number}" if call.options.label else f"The figure {call.argument}"
+        resolver.credit(call.document, f"{name}: {call.options.credit}")
 
 
 @directive("figure", options=FigureOptions, check=check_figure)

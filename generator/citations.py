@@ -1,0 +1,253 @@
+"""Bibliographies (pybtex parses BibTeX), citation numbering, and citations of our own work.
+
+BibTeX fields are decoded once, when loaded, into plain :class:`Reference` objects: LaTeX
+accents and escapes become Unicode, grouping braces disappear, a braced corporate author stays
+one author. Everything downstream (cards, reference lists, meta tags) works with plain text and
+lets the templates escape it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from pybtex.database import BibliographyData, Entry, Person, parse_file
+from pybtex.exceptions import PybtexError
+from pybtex.richtext import Text
+
+from generator.errors import SiteError
+
+VENUE_FIELDS = ("journal", "booktitle", "publisher", "school", "institution", "organization",
+                "howpublished")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One bibliography entry, decoded to plain text."""
+
+    key: str
+    kind: str
+    title: str
+    authors: tuple[str, ...]
+    """Display names, "Given Family"."""
+    scholar_authors: tuple[str, ...]
+    """"Family, Given", as Google Scholar's citation_author expects."""
+    venue: str
+    year: str
+    doi: str
+    url: str
+
+    @property
+    def link(self) -> str:
+        return f"https://doi.org/{self.doi}" if self.doi else self.url
+
+
+def latex_text(value: str) -> str:
+    """BibTeX/LaTeX field text → plain Unicode (accents decoded, braces and escapes removed)."""
+    value = re.sub(r"\\url\{([^}]*)\}", r"\1", value)
+    return " ".join(Text.from_latex(value).render_as("text").split())
+
+
+def _person_names(person: Person) -> tuple[str, str]:
+    given = latex_text(" ".join(person.first_names + person.middle_names))
+    family = latex_text(" ".join(person.prelast_names + person.last_names))
+    display = f"{given} {family}".strip()
+    return display, f"{family}, {given}" if given else family
+
+
+def _url(fields) -> str:
+    for name in ("url", "howpublished", "note"):
+        found = re.search(r"(https?://[^\s}]+)", fields.get(name, ""))
+        if found:
+            return found.group(1)
+    if fields.get("archiveprefix", "").lower() == "arxiv" and fields.get("eprint"):
+        return f"https://arxiv.org/abs/{fields['eprint']}"
+    return ""
+
+
+def decode_entry(key: str, entry: Entry) -> Reference:
+    fields = {name.lower(): value for name, value in entry.fields.items()}
+    names = [_person_names(p) for p in entry.persons.get("author", entry.persons.get("editor", []))]
+    venue = next((latex_text(fields[f]) for f in VENUE_FIELDS
+                  if fields.get(f) and not fields[f].lstrip().startswith("\\url")), "")
+    if not venue and fields.get("archiveprefix", "").lower() == "arxiv":
+        venue = f"arXiv:{fields.get('eprint', '')}".rstrip(":")
+    return Reference(key=key, kind=entry.type.lower(),
+                     title=latex_text(fields.get("title", "")) or "Untitled",
+                     authors=tuple(n[0] for n in names), scholar_authors=tuple(n[1] for n in names),
+                     venue=venue, year=latex_text(fields.get("year", "")),
+                     doi=fields.get("doi", "").strip(), url=_url(fields))
+
+
+def load_bibtex(path: Path, shown_as: Path | str) -> dict[str, Reference]:
+    """Parse one .bib file; problems are :class:`SiteError` with the file's line."""
+    if not path.is_file():
+        raise SiteError(shown_as, None, "bibliography file not found")
+    try:
+        data = parse_file(str(path), bib_format="bibtex")
+    except PybtexError as exc:
+        line = getattr(exc, "lineno", None)
+        message = re.sub(r"^syntax error in line \d+: ", "", str(exc))
+        raise SiteError(shown_as, line, f"invalid BibTeX: {message}")
+    return {key: decode_entry(key, entry) for key, entry in data.entries.items()}
+
+
+# --- citations of our own articles and threads -------------------------------------------------
+
+def family_name(name: str) -> str:
+    return name.split()[-1] if name.split() else name
+
+
+def split_name(name: str) -> tuple[str, str]:
+    parts = name.split()
+    return " ".join(parts[:-1]), parts[-1] if parts else name
+
+
+def citation_text(names: list[str], title: str, journal: str, year: int) -> str:
+    """Distill's short form: ``Family, et al., "Title", Journal, 2020.``"""
+    families = [family_name(n) for n in names]
+    who = (families[0] if len(families) == 1 else " and ".join(families) if len(families) == 2
+           else f"{families[0]}, et al.")
+    return f'{who}, "{title}", {journal}, {year}.'
+
+
+def citation_key(names: list[str], title: str, year: int) -> str:
+    first_word = next((w for w in re.findall(r"[A-Za-z0-9]+", _ascii(title))
+                       if w.lower() not in {"a", "an", "the", "on", "of"}), "untitled")
+    return f"{_ascii(family_name(names[0]) if names else 'anon').lower()}{year}{first_word.lower()}"
+
+
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+def citation_bibtex(names: list[str], title: str, journal: str, year: int, url: str,
+                    doi: str | None) -> str:
+    """A BibTeX entry for our own work, written by pybtex."""
+    fields = {"title": title, "journal": journal, "year": str(year), "note": url}
+    if doi:
+        fields["doi"] = doi
+    persons = {"author": [Person(_bibtex_name(n)) for n in names]}
+    data = BibliographyData({citation_key(names, title, year): Entry("article", fields, persons)})
+    return data.to_string("bibtex")
+
+
+def _bibtex_name(name: str) -> str:
+    given, family = split_name(name)
+    return f"{family}, {given}" if given else name
+
+
+def thread_participants(authors: list[str], explicit: list[str] | None) -> list[str]:
+    """Everyone who wrote in the thread, alphabetical by family name unless given explicitly."""
+    unique = sorted(dict.fromkeys(authors),
+                    key=lambda n: (_ascii(family_name(n)).lower(), _ascii(n).lower()))
+    return list(explicit or []) + [a for a in unique if a not in (explicit or [])]
+
+
+# --- loading every document's bibliography -----------------------------------------------------
+
+def attach_references(root: Path, config, content, errors) -> None:
+    """Give every document its citable entries: site-wide, then the thread's, then its own."""
+    cache: dict[Path, dict[str, Reference]] = {}
+
+    def load_all(files: list[str], base: Path, where) -> dict[str, Reference]:
+        merged: dict[str, Reference] = {}
+        for index, name in enumerate(files):
+            path = (base / name).resolve()
+            try:
+                if path not in cache:
+                    cache[path] = load_bibtex(path, _shown(root, path))
+                merged.update(cache[path])
+            except SiteError as exc:
+                errors.extend([where(index, exc)])
+        return merged
+
+    def from_config(index: int, exc: SiteError) -> SiteError:
+        return exc if exc.line else SiteError("site.toml", None, f"{exc.path}: {exc.message}")
+
+    site = load_all(config.bibliography, root, from_config)
+    for thread in content.threads:
+        own = load_all(thread.meta.bibliography, (root / thread.source.path).parent,
+                       _front_matter_error(thread))
+        thread.references = {**site, **own}
+        for article in thread.articles:
+            mine = load_all(article.meta.bibliography, (root / article.source.path).parent,
+                            _front_matter_error(article))
+            article.references = {**thread.references, **mine}
+    for page in content.pages:
+        page.references = dict(site)
+
+
+def _front_matter_error(document):
+    def where(index: int, exc: SiteError) -> SiteError:
+        if exc.line:  # a syntax error inside the .bib file: its own line is more useful
+            return exc
+        line = document.source.line_of(("bibliography", index))
+        return SiteError(document.source.path, line, f"{exc.message}: {exc.path}")
+    return where
+
+
+def _shown(root: Path, path: Path) -> Path:
+    try:
+        return path.relative_to(root.resolve())
+    except ValueError:
+        return path
+
+
+@dataclass(frozen=True)
+class WorkCitation:
+    """How to cite one of our articles or threads: text, BibTeX, and the authors in order."""
+
+    names: tuple[str, ...]
+    text: str
+    bibtex: str
+
+
+def cite_work(names: list[str], title: str, journal: str, published, url: str,
+              doi: str | None) -> WorkCitation:
+    return WorkCitation(tuple(names), citation_text(names, title, journal, published.year),
+                        citation_bibtex(names, title, journal, published.year, url, doi))
+
+
+def scholar_reference(ref: Reference) -> str:
+    """One ``citation_reference`` value in Google Scholar's ``key=value;`` form."""
+    parts = [("citation_title", ref.title)]
+    parts += [("citation_author", name) for name in ref.scholar_authors]
+    parts += [("citation_publication_date", ref.year), ("citation_journal_title", ref.venue),
+              ("citation_doi", ref.doi), ("citation_fulltext_html_url", ref.url)]
+    return ";".join(f"{key}={value.replace(';', ',')}" for key, value in parts if value)
+
+
+def scholarly_jsonld(article, config, url: str, references: list[Reference]) -> dict:
+    """schema.org ``ScholarlyArticle`` for an article (serialised by the template's tojson)."""
+    meta = article.meta
+    data = {
+        "@context": "https://schema.org",
+        "@type": "ScholarlyArticle",
+        "headline": meta.title,
+        "description": meta.description,
+        "url": url,
+        "datePublished": meta.published.isoformat(),
+        "dateModified": (meta.updated or meta.published).isoformat(),
+        "author": [_person(author, config) for author in meta.authors],
+        "isPartOf": {"@type": "CreativeWorkSeries", "name": article.thread.meta.title},
+        "publisher": {"@type": "Organization", "name": config.journal_name},
+        "license": config.license.url,
+        "citation": [{"@type": "CreativeWork", "name": r.title, "author": list(r.authors),
+                      "datePublished": r.year, "url": r.link} for r in references],
+    }
+    if meta.doi:
+        data["identifier"] = {"@type": "PropertyValue", "propertyID": "DOI", "value": meta.doi}
+    return data
+
+
+def _person(author, config) -> dict:
+    person = {"@type": "Person", "name": author.name}
+    if author.url:
+        person["url"] = author.url
+    affiliations = [config.affiliations[key].name for key in author.affiliations]
+    if affiliations:
+        person["affiliation"] = [{"@type": "Organization", "name": n} for n in affiliations]
+    return person

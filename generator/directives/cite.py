@@ -1,0 +1,73 @@
+"""Citations and cross-references.
+
+- ``[@key]``, ``[@a; @b]`` (Pandoc) and ``{cite}`a,b` `` (MyST) cite BibTeX entries; numbers
+  follow first appearance in the article, and each number opens a card with the entry.
+- ``{ref}`label` `` links to a labelled figure, equation or section of the same article and
+  previews it in a card. ``@label`` is not used, so an e-mail address never becomes a reference.
+"""
+
+from __future__ import annotations
+
+import re
+
+from markdown_it import MarkdownIt
+
+from generator.directives import role
+from generator.errors import SiteError, did_you_mean
+
+PANDOC_CITATION = re.compile(r"\[(@[^\s;\]\[]+(?:\s*;\s*@[^\s;\]\[]+)*)\]")
+
+
+def pandoc_citations_plugin(md: MarkdownIt) -> None:
+    """``[@a; @b]`` → the same token a ``{cite}`` role makes."""
+    md.inline.ruler.before("link", "pandoc_citation", _pandoc_citation)
+
+
+def _pandoc_citation(state, silent: bool) -> bool:
+    if state.src[state.pos] != "[":
+        return False
+    match = PANDOC_CITATION.match(state.src, state.pos)
+    if not match:
+        return False
+    if not silent:
+        token = state.push("myst_role", "", 0)
+        token.meta = {"name": "cite"}
+        token.content = ",".join(k.strip().lstrip("@") for k in match.group(1).split(";"))
+    state.pos = match.end()
+    return True
+
+
+def check_cite(call, resolver) -> None:
+    keys = [k.strip() for k in call.argument.split(",") if k.strip()]
+    if not keys:
+        raise SiteError(call.path, call.line, "a citation needs at least one key")
+    known = call.document.references
+    for key in keys:
+        if key not in known:
+            hint = did_you_mean(key, set(known)) or (
+                "add it to a .bib file named in `bibliography`" if known else
+                "this article has no bibliography; add `bibliography: refs.bib` to its front matter")
+            raise SiteError(call.path, call.line, f"unknown citation key '{key}'", hint)
+    numbered = {resolver.cite(call.document, key): known[key] for key in keys}
+    call.data["references"] = sorted(numbered.items(), key=lambda item: item[0])
+
+
+@role("cite", check=check_cite)
+def cite(call, ctx) -> str:
+    return ctx.card("citation", refs=call.data["references"], index=ctx.next_card())
+
+
+def check_ref(call, resolver) -> None:
+    name = call.argument.strip()
+    target = resolver.label(call.document, name)
+    if target is None:
+        names = resolver.label_names(call.document)
+        hint = did_you_mean(name, names) or (f"labels here: {', '.join(sorted(names))}" if names
+                                             else "label a figure with :label: first")
+        raise SiteError(call.path, call.line, f"unknown reference '{name}'", hint)
+    call.data["label"] = target
+
+
+@role("ref", check=check_ref)
+def ref(call, ctx) -> str:
+    return ctx.card("crossref", label=call.data["label"], index=ctx.next_card())
