@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import copy_site, thread_cli
 
 
@@ -192,11 +191,11 @@ def test_every_field_is_escaped(tmp_path: Path) -> None:
         html = page.read_text()
         assert "<script>alert" not in html, page
         assert "<b>Dist</b>" not in html, page
-        for script in re.findall(r"<script[^>]*>(.*?)</script>", html, re.S):
+        for script in re.findall(r"<script[^>]*>(.*?)</script>", html, re.DOTALL):
             assert "</" not in script and "<script" not in script
     html = (site / "_site/demo/cited/index.html").read_text()
     assert 'content="A Well-Cited Article &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &#39; &#34;q&#34;' in html
-    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1))
+    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.DOTALL).group(1))
     assert data["headline"].endswith(HOSTILE)
     assert data["author"][0]["affiliation"][0]["name"] == "Lab " + HOSTILE
     assert "Curve &lt;script&gt;alert(1)&lt;/script&gt; &#34;q&#34;" in html
