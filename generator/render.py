@@ -181,6 +181,7 @@ class Renderer:
                       if t.type == "heading_open" and t.tag == "h2"), len(thread.tokens))
         return self.page("thread.html", thread.url, thread, thread=thread,
                          citation=self.citation(thread),
+                         references=self.resolver.bibliography(thread),
                          body=ctx.markdown(thread.tokens[:split]),
                          sections=ctx.markdown(thread.tokens[split:]),
                          entry_affiliations=lambda a: ", ".join(self.affiliation_names(a)))
