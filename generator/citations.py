@@ -13,12 +13,15 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from pybtex.backends.plaintext import Backend as PlainTextBackend
 from pybtex.database import BibliographyData, Entry, Person, parse_file
 from pybtex.exceptions import PybtexError
 from pybtex.richtext import Text
 
 from generator.errors import SiteError
 
+PLAIN_TEXT = PlainTextBackend()
+"""One backend for all fields: ``render_as("text")`` scans entry points on every call."""
 VENUE_FIELDS = ("journal", "booktitle", "publisher", "school", "institution", "organization",
                 "howpublished")
 
@@ -47,7 +50,7 @@ class Reference:
 def latex_text(value: str) -> str:
     """BibTeX/LaTeX field text → plain Unicode (accents decoded, braces and escapes removed)."""
     value = re.sub(r"\\url\{([^}]*)\}", r"\1", value)
-    return " ".join(Text.from_latex(value).render_as("text").split())
+    return " ".join(Text.from_latex(value).render(PLAIN_TEXT).split())
 
 
 def _person_names(person: Person) -> tuple[str, str]:
