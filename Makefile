@@ -12,12 +12,15 @@ site: setup  ## set up and build the demo site into _site/
 test: setup  ## set up and run the whole test suite
 	$(BIN)/python -m pytest
 
+fast-test: setup  ## everything but the browser tests (Chromium, axe, HTML validator)
+	$(BIN)/python -m pytest -m "not browser"
+
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -e '.[figures,dev]'
 	@touch $(STAMP)
 
 clean:

@@ -11,6 +11,7 @@ from rich.console import Console
 
 from generator import build as pipeline
 from generator.errors import BuildFailed, SiteError
+from generator.figures import FigureRun, RichReporter, collect_garbage, store_rows
 
 console = Console(stderr=True, highlight=False)
 
@@ -53,14 +54,24 @@ def main() -> None:
 @root_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: output_dir of site.toml, usually _site/).")
-def build(root: Path | None, out: Path | None) -> None:
-    """Build the site into _site/ (or --out).
+@click.option("--frozen", is_flag=True, help="Fail, naming them, if any figure is not in the "
+              "figure store (deploy CI: needs no torch, computes nothing).")
+@click.option("--workers", type=click.IntRange(min=0), default=None,
+              help="Figure jobs at once (default: [figures] workers, else one per core; "
+              "0 runs them in this process).")
+@click.option("--device", default=None, help="Torch device for figure jobs: auto, cpu, cuda, "
+              "mps (default: [figures] device, auto).")
+def build(root: Path | None, out: Path | None, frozen: bool, workers: int | None,
+          device: str | None) -> None:
+    """Build the site into _site/ (or --out), computing figures missing from the store.
 
     The previous output is replaced in one step only when the whole build succeeded.
     """
     started = time.perf_counter()
+    figure_run = FigureRun(frozen, workers, device, RichReporter(console))
     try:
-        result = pipeline.run(site_root(root), out=out.resolve() if out else None)
+        result = pipeline.run(site_root(root), out=out.resolve() if out else None,
+                              figure_run=figure_run)
     except BuildFailed as failure:
         report(failure)
         sys.exit(1)
@@ -117,3 +128,37 @@ def new(root: Path | None, kind: str, name: str, thread_slug: str | None) -> Non
         report(failure)
         sys.exit(1)
     console.print(f"Created {path}")
+
+
+@main.group()
+def figures() -> None:
+    """Inspect and tidy the figure store (figures/store/ by default)."""
+
+
+def _figure_plan(root: Path | None):
+    try:
+        return pipeline.run(site_root(root), stages=pipeline.STAGES[:2]).figures
+    except BuildFailed as failure:
+        report(failure)
+        sys.exit(1)
+
+
+@figures.command("list")
+@root_option
+def figures_list(root: Path | None) -> None:
+    """List the figures the site uses and the store's entries: fresh, stale or unreferenced."""
+    rows = store_rows(_figure_plan(root))
+    for row in rows:
+        click.echo(f"{row.key}  {row.state:<12}  {row.builder:<20}  {row.where}")
+    stale = sum(row.state == "stale" for row in rows)
+    console.print(f"{len(rows)} figures, {stale} stale")
+
+
+@figures.command("gc")
+@root_option
+def figures_gc(root: Path | None) -> None:
+    """Remove store entries that no article uses (and leftovers of interrupted builds)."""
+    removed = collect_garbage(_figure_plan(root))
+    for name in removed:
+        click.echo(f"removed {name}")
+    console.print(f"Removed {len(removed)} store entries.")

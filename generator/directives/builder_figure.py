@@ -1,0 +1,135 @@
+"""Builder figures: one directive per figure builder, named after it.
+
+```{tiny-activations}
+:model: tiny
+:channels: 0, 1, 2
+:alt: What the figure shows (default: the builder's alt text).
+:layout: page
+:label: fig-activations
+
+The caption, in Markdown (default: the builder's caption).
+```
+
+The check hook keys the figure in the store (resolve stage); the figures stage computes what is
+missing; the renderer embeds the stored outputs and a "Reproduce this figure" note.
+"""
+
+from __future__ import annotations
+
+import json
+
+from markupsafe import Markup, escape
+from pydantic import create_model
+
+from generator.directives import DIRECTIVES, Directive, Options
+from generator.directives.figure import Layout
+
+_REGISTERED: set[str] = set()
+
+
+class BuilderFigureOptions(Options):
+    alt: str | None = None
+    credit: str | None = None
+    layout: Layout = "body"
+    label: str | None = None
+
+
+def register_all(builders: dict) -> None:
+    """Replace the directives of a previous site's builders with this site's."""
+    from generator.errors import SiteError
+
+    for name in _REGISTERED:
+        DIRECTIVES.pop(name, None)
+    _REGISTERED.clear()
+    for name, spec in sorted(builders.items()):
+        if name in DIRECTIVES:
+            raise SiteError(spec.module, None, f"builder '{name}' clashes with the directive "
+                            f"'{name}'", "rename the builder")
+        options = create_model(f"{name}-options", __base__=BuilderFigureOptions, **spec.fields)
+        DIRECTIVES[name] = Directive(name, render, options, "markdown", check)
+        _REGISTERED.add(name)
+
+
+def check(call, resolver) -> None:
+    plan = resolver.figures
+    params = call.options.model_dump(mode="json", exclude=set(BuilderFigureOptions.model_fields))
+    call.data["use"] = plan.schedule(call, params)
+    call.number = resolver.number(call.document, "figure", call.options.label)
+
+
+def render(call, ctx) -> str:
+    options, use = call.options, call.data["use"]
+    anchor = f' id="{escape(options.label)}"' if options.label else ""
+    if use.entry is None:
+        body = '<p class="figure-missing">This figure has not been computed yet.</p>'
+        manifest = {}
+    else:
+        manifest = use.entry.manifest
+        body = media(call, ctx, manifest, options.alt or manifest.get("alt", ""))
+    return (f'<figure class="l-{options.layout} builder-figure"{anchor}>{body}'
+            f"{caption(call, ctx, manifest)}{reproduce(call, manifest)}</figure>\n")
+
+
+def media(call, ctx, manifest: dict, alt: str) -> str:
+    """Pictures (WebP and PNG, 1× and 2×), the SVG, and the chart with its SVG fallback."""
+    assets = call.data.get("assets", {})
+    def url(name: str) -> str:
+        return ctx.url(assets[name].url)
+
+    parts = []
+    for image in manifest.get("images", []):
+        style = ' style="image-rendering: pixelated"' if image["pixelated"] else ""
+        parts.append(
+            f'<picture><source type="image/webp" srcset="{url(image["webp"])} 1x, '
+            f'{url(image["webp_2x"])} 2x"><img src="{url(image["png"])}" '
+            f'srcset="{url(image["png"])} 1x, {url(image["png_2x"])} 2x" alt="{escape(alt)}" '
+            f'width="{image["width"]}" height="{image["height"]}"{style} loading="lazy" '
+            f'decoding="async"></picture>')
+    if manifest.get("svg"):
+        parts.append(f'<img src="{url(manifest["svg"])}" alt="{escape(alt)}" loading="lazy">')
+    if manifest.get("vega_lite"):
+        parts.append(
+            f'<div class="vega-chart" data-spec="{url(manifest["vega_lite"])}">'
+            f'<img src="{url(manifest["vega_svg"])}" alt="{escape(alt)}" loading="lazy"></div>'
+            f'<script src="{ctx.url(call.data["bundle"].url)}" defer></script>')
+    return "".join(parts)
+
+
+def caption(call, ctx, manifest: dict) -> str:
+    text = ctx.markdown(call.tokens, inline=True) if call.tokens else _inline(manifest, ctx)
+    number = (f'<span class="figure-number">Figure {call.number}:</span> '
+              if call.options.label else "")
+    credit = (f'<span class="credit">{escape(call.options.credit)}</span>'
+              if call.options.credit else "")
+    return f"<figcaption>{number}{text}{credit}</figcaption>" if text or credit else ""
+
+
+def _inline(manifest: dict, ctx) -> Markup:
+    """The builder's default caption: plain CommonMark inline (no roles: it has no source line)."""
+    from markdown_it import MarkdownIt
+
+    text = manifest.get("caption") or ""
+    return Markup(MarkdownIt("commonmark").renderInline(text)) if text else Markup("")
+
+
+def reproduce(call, manifest: dict) -> str:
+    """How this figure was made, from its store manifest, and the directive that remakes it."""
+    if not manifest:
+        return ""
+    params = "".join(f"\n:{k}: {_option(v)}" for k, v in sorted(manifest["params"].items()))
+    models = ", ".join(f"{name} ({fp})" for name, fp in sorted(manifest["models"].items()))
+    versions = ", ".join(f"{k} {v}" for k, v in sorted(manifest["versions"].items()) if v)
+    rows = [("Builder", call.name), ("Store key", manifest["key"]), ("Models", models or "none"),
+            ("Seed", manifest["seed"]), ("Device", manifest["device"]),
+            ("Time", f'{manifest["seconds"]:.2f} s'), ("Versions", versions or "none")]
+    table = "".join(f"<dt>{k}</dt><dd>{escape(str(v))}</dd>" for k, v in rows)
+    source = escape(f"```{{{call.name}}}{params}\n```")
+    return (f'<details class="reproduce"><summary>Reproduce this figure</summary><dl>{table}</dl>'
+            f"<pre><code>{source}</code></pre><p>Then run <code>thread build</code>.</p>"
+            "</details>")
+
+
+def _option(value) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return value if isinstance(value, str) else json.dumps(value)
