@@ -43,7 +43,9 @@ def highlight_code(code: str, lang: str, _attrs: str) -> str:
     if lexer is None:
         return ""
     spans = highlight(code, lexer, CODE_FORMATTER)
-    return f'<pre class="highlight"><code class="language-{escapeHtml(lang)}">{spans}</code></pre>'
+    # tabindex: a block that scrolls sideways must be reachable by keyboard (axe, WCAG 2.1.1)
+    return (f'<pre class="highlight" tabindex="0"><code class="language-{escapeHtml(lang)}">'
+            f'{spans}</code></pre>')
 
 
 
@@ -223,9 +225,9 @@ def _render_math(self, tokens, idx, options, env) -> str:
     html = token.meta.get("html") or escapeHtml(token.content)
     if token.type.startswith("math_block"):
         if token.type != "math_block_label":
-            return f'<div class="math-display">{html}</div>\n'
+            return f'<div class="math-display" tabindex="0">{html}</div>\n'
         number = token.meta.get("number", "")
-        return (f'<div class="math-display" id="{escapeHtml(token.info)}">{html}'
+        return (f'<div class="math-display" id="{escapeHtml(token.info)}" tabindex="0">{html}'
                 f'<span class="equation-number">({number})</span></div>\n')
     return html
 

@@ -21,13 +21,13 @@ def render(tmp_path: Path, body: str) -> str:
 def test_math_becomes_mathml_without_client_javascript(tmp_path: Path) -> None:
     html = render(tmp_path, "Inline $a^2$ and\n\n$$\n\\frac{1}{n}\n$$\n")
     assert '<math xmlns="http://www.w3.org/1998/Math/MathML" display="inline">' in html
-    assert '<div class="math-display"><math' in html and "<mfrac>" in html
+    assert '<div class="math-display" tabindex="0"><math' in html and "<mfrac>" in html
     assert "katex" not in html.lower() and "mathjax" not in html.lower()
 
 
 def test_code_is_highlighted_at_build_time(tmp_path: Path) -> None:
     html = render(tmp_path, "```python\ndef f():\n    return 1\n```\n")
-    assert '<pre class="highlight"><code class="language-python"><span class="k">def</span>' in html
+    assert '<pre class="highlight" tabindex="0"><code class="language-python"><span class="k">def</span>' in html
     unknown = render(tmp_path / "2", "```nosuchlang\n<x>\n```\n")
     assert "<pre><code class=\"language-nosuchlang\">&lt;x&gt;" in unknown
 

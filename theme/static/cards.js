@@ -7,7 +7,11 @@
     const link = e.target.closest(".has-card > a, .has-card > sup > a");
     const card = link && link.closest(".has-card");
     close(card);
-    if (card && touch) { e.preventDefault(); card.classList.toggle("open"); }
+    if (card && touch) {
+      e.preventDefault();
+      if (card.classList.toggle("open")) return;
+      link.blur();  // closing: focus would keep the card open through :focus-within
+    }
   });
   document.addEventListener("keydown", (e) => {
     if (e.key !== "Escape") return;

@@ -1,0 +1,54 @@
+"""Full-text search: Pagefind indexes the rendered pages; its bundle joins the site's outputs.
+
+Pagefind's binary ships inside the ``pagefind[bin]`` wheel, so nothing is downloaded. It reads
+the part of each page marked ``data-pagefind-body`` (articles and comments; unit pages can opt in
+the same way) and emits a static index plus its search UI under ``pagefind/``, which the search
+box in the header loads from the site itself: no request leaves the site.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pagefind.index import IndexConfig, PagefindIndex
+
+if TYPE_CHECKING:
+    from generator.build import Build
+
+BUNDLE = "pagefind"
+"""Output folder of the index and the search UI."""
+NOT_INDEXED = [".thread-nav", ".d-appendix", ".d-byline h3", ".has-card", ".hover-card"]
+"""Parts of an indexed page that are not its text: navigation, labels, citations, cards."""
+
+
+def index_search(build: Build) -> None:
+    """Pipeline stage: index every rendered HTML page and add the bundle to the outputs."""
+    pages = {path: value for path, value in build.outputs.items()
+             if path.endswith(".html") and isinstance(value, bytes)}
+    # Pagefind's API is async; its own thread keeps it clear of any event loop of the caller.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        bundle = pool.submit(asyncio.run, search_bundle(pages, build.config.language)).result()
+    build.outputs.update(bundle)
+
+
+async def search_bundle(pages: dict[str, bytes], language: str) -> dict[str, bytes]:
+    """``{output path: bytes}`` of the Pagefind bundle for ``pages`` (output path → HTML).
+
+    The pages go to a scratch folder that Pagefind indexes in one call: the wrapper answers each
+    call after a 0.1 s poll, so one call per page would cost minutes on a large site.
+    """
+    with tempfile.TemporaryDirectory(prefix="thread-search-") as scratch:
+        site, bundle = Path(scratch) / "site", Path(scratch) / BUNDLE
+        for path, html in pages.items():
+            (site / path).parent.mkdir(parents=True, exist_ok=True)
+            (site / path).write_bytes(html)
+        config = IndexConfig(output_path=str(bundle), exclude_selectors=NOT_INDEXED,
+                             force_language=language)
+        async with PagefindIndex(config=config) as index:  # writes the bundle on exit
+            await index.add_directory(str(site))
+        return {f"{BUNDLE}/{file.relative_to(bundle).as_posix()}": file.read_bytes()
+                for file in sorted(bundle.rglob("*")) if file.is_file()}

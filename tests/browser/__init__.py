@@ -1,0 +1,1 @@
+"""Tests that load the built demo site in headless Chromium (marked ``browser``)."""
