@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
-from generator import markdown
+from generator import markdown, parallel
 from generator.citations import attach_references
 from generator.config import Config, load_config
 from generator.content import Content, load_content
 from generator.directives import DIRECTIVES, ROLES
 from generator.errors import BuildFailed, ErrorCollector, SiteError
 from generator.figures import FigurePlan, FigureRun, compute, load_plan
+from generator.links import check_site_links
 from generator.render import Renderer, theme_dir
 from generator.resolve import Resolver, number_labels
+from generator.search import index_search
 from generator.write import Output, write_site
 
 
@@ -106,15 +109,17 @@ def render(build: Build) -> None:
     content = build.content
     out["index.html"] = renderer.page("home.html", "")
     out["404.html"] = renderer.page("404.html", "404.html", absolute=True)
+    pages: dict[str, partial[bytes]] = {}
     for thread in content.threads:
         out[thread.url + "index.html"] = renderer.thread(thread)
         out[thread.url + "feed.xml"] = renderer.feed(thread.url + "feed.xml", thread.meta.title,
                                                      thread.articles)
         for article in thread.articles:
-            out[article.url + "index.html"] = renderer.article(article)
+            pages[article.url + "index.html"] = partial(renderer.article, article)
             out[article.url + "citation.bib"] = renderer.citation(article).bibtex.encode()
     for page in content.pages:
-        out[page.url + "index.html"] = renderer.page("page.html", page.url, page)
+        pages[page.url + "index.html"] = partial(renderer.page, "page.html", page.url, page)
+    out.update(zip(pages, parallel.run_all(list(pages.values()))))  # the bulk: across processes
     everything = [a for t in content.threads for a in t.articles]
     out["feed.xml"] = renderer.feed("feed.xml", build.config.title, everything)
     out["sitemap.xml"] = renderer.page("sitemap.xml", "sitemap.xml")
@@ -133,15 +138,17 @@ def write(build: Build) -> None:
 
 
 STAGES = [("load", load), ("resolve", resolve), ("figures", compute_figures), ("render", render),
-          ("write", write)]
+          ("search", index_search), ("write", write)]
 CHECK_STAGES = [(name, stage) for name, stage in STAGES if name not in ("figures", "write")]
+CHECK_STAGES.append(("links", check_site_links))  # every internal link and #anchor resolves
 
 
 def run(root: Path, stages=STAGES, **options) -> Build:
     """Run ``stages`` in order; a :class:`BuildFailed` from any stage stops before writing."""
     build = Build(root=root, **options)
-    for name, stage in stages:
-        started = time.perf_counter()
-        stage(build)
-        build.timings[name] = time.perf_counter() - started
+    with parallel.fewer_collections():  # parsing allocates millions of objects, few of them cyclic
+        for name, stage in stages:
+            started = time.perf_counter()
+            stage(build)
+            build.timings[name] = time.perf_counter() - started
     return build

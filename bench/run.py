@@ -1,0 +1,284 @@
+"""Time this generator against Hugo and MkDocs on the same generated corpus; print a Markdown table.
+
+    .venv/bin/python bench/run.py --articles 1000          # ~3 minutes on 2 cores
+    .venv/bin/python bench/run.py --articles 1000 --scale  # adds a 10,000-article build
+
+Every build is a fresh process. Wall time is the median of ``--runs`` runs; peak memory is the
+largest of the child's own peak RSS (``wait4``) and the summed RSS of its process tree, sampled
+every 20 ms, so worker processes count. Hugo comes from Debian (``apt-get install -y hugo``);
+MkDocs is installed on first use into ``bench/.venv`` (ignored by git), away from the project's
+environment. Corpora live under ``--work`` (default /tmp/thread-bench), never in the repository.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import corpus  # bench/ is a folder of scripts, not a package
+
+BENCH = Path(__file__).resolve().parent
+MKDOCS_VENV = BENCH / ".venv"
+MKDOCS_VERSION = "1.6.1"
+CACHE_DIRS = (".thread-cache",)
+"""Folders in the site root that a cold build must not find (the persistent build cache)."""
+
+MARKDOWN_IT_ALONE = """
+import sys, pathlib
+from markdown_it import MarkdownIt
+md = MarkdownIt("commonmark").enable("table")
+for path in sorted(pathlib.Path(sys.argv[1]).rglob("*.md")):
+    md.render(path.read_text(encoding="utf-8").split("---", 2)[2])
+"""
+"""The parser floor the issue quotes: markdown-it-py, one process, no plugins, no templates."""
+
+
+@dataclass
+class Sample:
+    seconds: float
+    peak_mb: float
+
+
+@dataclass
+class Result:
+    tool: str
+    scenario: str
+    articles: int
+    samples: list[Sample] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(s.seconds for s in self.samples)
+
+    @property
+    def peak_mb(self) -> float:
+        return max(s.peak_mb for s in self.samples)
+
+
+# --- measuring one process -------------------------------------------------------------------
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of ``pid`` and all its descendants (0 once it is gone)."""
+    total, stack, page = 0, [pid], os.sysconf("SC_PAGE_SIZE")
+    while stack:
+        current = stack.pop()
+        try:
+            total += int(Path(f"/proc/{current}/statm").read_text().split()[1]) * page
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except (OSError, IndexError, ValueError):
+            continue
+        stack.extend(int(child) for child in children)
+    return total
+
+
+def measure(command: list[str], cwd: Path | None = None) -> Sample:
+    """Run ``command`` once; wall seconds and peak memory. Raises if it fails."""
+    with tempfile.TemporaryFile() as stderr:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=stderr)
+        peak = [0]
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.wait(0.02):
+                peak[0] = max(peak[0], tree_rss(process.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - started
+        done.set()
+        sampler.join()
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            stderr.seek(0)
+            tail = stderr.read().decode(errors="replace")[-2000:]
+            raise RuntimeError(f"{' '.join(command)} exited {process.returncode}:\n{tail}")
+    return Sample(elapsed, max(usage.ru_maxrss * 1024, peak[0]) / 2**20)
+
+
+# --- the tools ---------------------------------------------------------------------------------
+
+def ours(site: Path, out: Path) -> list[str]:
+    return [sys.executable, "-m", "generator", "build", "--root", str(site), "--out", str(out)]
+
+
+def clean(*paths: Path) -> None:
+    for path in paths:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def bench_ours(site: Path, out: Path, runs: int, articles: int) -> list[Result]:
+    """Cold (empty output, no cache), no-change rebuild, and rebuild after editing one article."""
+    caches = [site / name for name in CACHE_DIRS]
+    cold = Result("thread (ours)", "cold build", articles)
+    for _ in range(runs):
+        clean(out, *caches)
+        cold.samples.append(measure(ours(site, out)))
+    unchanged = Result("thread (ours)", "no-change rebuild", articles)
+    for _ in range(runs):
+        unchanged.samples.append(measure(ours(site, out)))
+    edited = Result("thread (ours)", "one article edited", articles)
+    target = min((site / "content").rglob("*.md"))
+    original = target.read_bytes()
+    try:
+        for run in range(runs):
+            target.write_bytes(original + f"\nAn edit made by run {run} of the benchmark.\n".encode())
+            edited.samples.append(measure(ours(site, out)))
+    finally:
+        target.write_bytes(original)
+    return [cold, unchanged, edited]
+
+
+def bench_hugo(site: Path, out: Path, runs: int, articles: int) -> list[Result]:
+    result = Result(f"Hugo {tool_version(['hugo', 'version'], 1)}", "cold build", articles)
+    for _ in range(runs):
+        clean(out, site / "resources")
+        result.samples.append(measure(["hugo", "--quiet", "--source", str(site),
+                                       "--destination", str(out)]))
+    return [result]
+
+
+def bench_mkdocs(site: Path, out: Path, runs: int, articles: int) -> list[Result]:
+    mkdocs = ensure_mkdocs()
+    result = Result(f"MkDocs {MKDOCS_VERSION}", "cold build", articles)
+    for _ in range(runs):
+        clean(out)
+        result.samples.append(measure([str(mkdocs), "build", "--quiet", "--config-file",
+                                       str(site / "mkdocs.yml"), "--site-dir", str(out)]))
+    return [result]
+
+
+def bench_markdown_it(site: Path, runs: int, articles: int) -> list[Result]:
+    result = Result("markdown-it-py alone", "parse + render, 1 process", articles)
+    for _ in range(runs):
+        result.samples.append(measure([sys.executable, "-c", MARKDOWN_IT_ALONE,
+                                       str(site / "content")]))
+    return [result]
+
+
+def ensure_mkdocs() -> Path:
+    """MkDocs in its own venv under bench/, installed with pip on first use."""
+    mkdocs = MKDOCS_VENV / "bin" / "mkdocs"
+    if not mkdocs.exists():
+        print(f"installing mkdocs=={MKDOCS_VERSION} into {MKDOCS_VENV} ...", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", str(MKDOCS_VENV)], check=True)
+        subprocess.run([str(MKDOCS_VENV / "bin" / "python"), "-m", "pip", "install", "-q",
+                        f"mkdocs=={MKDOCS_VERSION}"], check=True)
+    return mkdocs
+
+
+def tool_version(command: list[str], word: int) -> str:
+    try:
+        text = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+        return text.split()[word].lstrip("v").split("+")[0]
+    except (OSError, subprocess.CalledProcessError, IndexError):
+        return "?"
+
+
+# --- the report --------------------------------------------------------------------------------
+
+def find(results: list[Result], tool: str, scenario: str = "cold build", articles: int = 0):
+    return next((r for r in results if r.tool.startswith(tool) and r.scenario == scenario
+                 and (not articles or r.articles == articles)), None)
+
+
+def table(results: list[Result], articles: int) -> str:
+    hugo, mkdocs = find(results, "Hugo"), find(results, "MkDocs")
+    header = ("| tool | scenario | articles | median s | runs (s) | peak MB | ÷ Hugo cold "
+              "| MkDocs ÷ this |")
+    rows = [header, "|---|---|--:|--:|---|--:|--:|--:|"]
+    for r in results:
+        runs = ", ".join(f"{s.seconds:.2f}" for s in r.samples)
+        vs_hugo = f"{r.median / hugo.median:.2f}×" if hugo and r.articles == articles else "–"
+        vs_mkdocs = f"{mkdocs.median / r.median:.1f}×" if mkdocs and r.articles == articles else "–"
+        rows.append(f"| {r.tool} | {r.scenario} | {r.articles:,} | {r.median:.2f} | {runs} "
+                    f"| {r.peak_mb:,.0f} | {vs_hugo} | {vs_mkdocs} |")
+    return "\n".join(rows)
+
+
+def targets(results: list[Result], articles: int, scale: int) -> str:
+    """The issue's targets, each with the measured ratio and whether it is met."""
+    cold = find(results, "thread", articles=articles)
+    hugo, mkdocs = find(results, "Hugo"), find(results, "MkDocs")
+    rows = ["| target | measured | met? |", "|---|---|---|"]
+
+    def row(name: str, value: float | None, limit: float, unit: str, smaller: bool = True):
+        if value is None:
+            rows.append(f"| {name} | not measured | – |")
+        else:
+            ok = value <= limit if smaller else value >= limit
+            rows.append(f"| {name} | {value:.2f}{unit} | {'yes' if ok else 'no'} |")
+
+    ratio = (lambda r, base: r.median / base.median if r and base else None)
+    row("cold ≤ 1.5× Hugo", ratio(cold, hugo), 1.5, "×")
+    row("cold ≥ 5× faster than MkDocs", ratio(mkdocs, cold), 5, "× faster", smaller=False)
+    row("no-change ≤ 0.15× Hugo cold",
+        ratio(find(results, "thread", "no-change rebuild", articles), hugo), 0.15, "×")
+    row("one edit ≤ 0.2× Hugo cold",
+        ratio(find(results, "thread", "one article edited", articles), hugo), 0.2, "×")
+    big = find(results, "thread", articles=scale)
+    row(f"{scale:,} articles ≤ 10× the {articles:,} time", ratio(big, cold), 10, "×")
+    row(f"{scale:,} articles in ≤ 2 GB", big.peak_mb / 1024 if big else None, 2, " GB")
+    return "\n".join(rows)
+
+
+def machine() -> str:
+    return (f"{os.cpu_count()} CPUs, Python {platform.python_version()}, "
+            f"{platform.system()} {platform.release()}, {time.strftime('%Y-%m-%d')}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=1000, help="corpus size (default 1000)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per measurement (median)")
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "thread-bench",
+                        help="folder for corpora and outputs (default /tmp/thread-bench)")
+    parser.add_argument("--scale", action="store_true",
+                        help="also build --scale-articles articles with this generator")
+    parser.add_argument("--scale-articles", type=int, default=10_000)
+    parser.add_argument("--scale-runs", type=int, default=1, help="runs of the scaling build")
+    parser.add_argument("--no-hugo", action="store_true")
+    parser.add_argument("--no-mkdocs", action="store_true")
+    args = parser.parse_args()
+    if args.runs < 1:
+        parser.error("--runs must be ≥ 1")
+
+    sites = corpus.generate(args.work / "corpus", args.articles)
+    out = args.work / "out"
+    results = bench_ours(sites["thread"], out / "thread", args.runs, args.articles)
+    if args.no_hugo:
+        pass
+    elif shutil.which("hugo"):
+        results += bench_hugo(sites["hugo"], out / "hugo", args.runs, args.articles)
+    else:
+        print("hugo not found (apt-get install -y hugo); skipping it", file=sys.stderr)
+    if not args.no_mkdocs:
+        results += bench_mkdocs(sites["mkdocs"], out / "mkdocs", args.runs, args.articles)
+    results += bench_markdown_it(sites["thread"], args.runs, args.articles)
+    if args.scale:
+        big = corpus.generate(args.work / "scale", args.scale_articles, layouts=("thread",))
+        result = Result("thread (ours)", "cold build", args.scale_articles)
+        for _ in range(args.scale_runs):
+            clean(out / "scale", *[big["thread"] / name for name in CACHE_DIRS])
+            result.samples.append(measure(ours(big["thread"], out / "scale")))
+        results.append(result)
+    print(f"{machine()}; `bench/run.py --articles {args.articles} --runs {args.runs}"
+          f"{' --scale' if args.scale else ''}`\n")
+    print(table(results, args.articles) + "\n")
+    print(targets(results, args.articles, args.scale_articles))
+
+
+if __name__ == "__main__":
+    main()
