@@ -162,9 +162,14 @@ def _parse_nested(body: str, body_line: int, env: dict) -> list[Token]:
     """Parse a directive body as Markdown, keeping lines relative to the outer body."""
     outer = env["line_offset"]
     env["line_offset"] = outer + body_line
+    md = create_markdown()
+    # Footnotes referenced in a body belong to the document's list, which the outer parse's
+    # footnote tail emits; each parse reads its rule list once, when it starts.
+    md.core.ruler.disable("footnote_tail")
     try:
-        tokens = create_markdown().parse(body, env)
+        tokens = md.parse(body, env)
     finally:
+        md.core.ruler.enable("footnote_tail")
         env["line_offset"] = outer
     for token in _walk(tokens):
         if token.map:

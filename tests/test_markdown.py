@@ -77,3 +77,18 @@ def test_bad_math_is_reported_with_its_line(tmp_path: Path) -> None:
     assert result.stderr.splitlines()[0] == (
         "content/demo/second.md:12: cannot convert math '\\left( x': "
         "extra left or missing right")
+
+
+def test_footnote_inside_a_directive_joins_the_article_notes(tmp_path: Path) -> None:
+    site = copy_site(tmp_path / "site")
+    path = site / "content/demo/second.md"
+    path.write_text(path.read_text() + "\n```{aside}\nA margin note.[^m]\n```\n\nText.[^t]\n\n"
+                    "[^m]: From the margin.\n[^t]: From the text.\n")
+    assert thread_cli("build", "--root", site).exit_code == 0
+    html = (site / "_site/demo/second/index.html").read_text()
+    aside = html[html.index("<aside"):html.index("</aside>")]
+    assert 'href="#fn1"' in aside and "From the margin." in aside  # the card, in the margin
+    assert "footnotes-list" not in aside and html.count('id="fn1"') == 1
+    appendix = html[html.index('id="footnotes"'):]
+    assert appendix.index('id="fn1"') < appendix.index('id="fn2"')
+    assert "From the margin." in appendix and "From the text." in appendix
