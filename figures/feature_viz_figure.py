@@ -37,7 +37,12 @@ def feature_viz(ctx: FigureContext, model: str, layer: str, units: list[str] = [
         alt=f"Feature visualisations of {len(picked)} units of {layer}.",
         caption=f"Feature visualisation ({objective} objective) of `{layer}` units "
                 f"{', '.join(map(str, picked))}; {steps} steps at {size} px, seed {seed}.",
-        images=[FigureImage(icon_grid(tiles, columns=min(8, len(tiles))))]
+        images=[_shown(icon_grid(tiles, columns=min(8, len(tiles))))]
         + [FigureImage(tile) for tile in tiles],
         data={"layer": layer, "units": owners, "activations": activations},
     )
+
+
+def _shown(grid) -> FigureImage:
+    """Icons are small optimised images: show them 2.5× larger, at most 960 CSS pixels wide."""
+    return FigureImage(grid, width=min(960, round(grid.shape[1] * 2.5)))

@@ -68,7 +68,7 @@ def _diagram(ctx, net, weights, name, lower, k, fraction, icons, icon_size, icon
             f"blue inhibits.",
         caption=f"Weights into `{name}` from inputs {', '.join(map(str, inputs))}, "
                 "normalised so the strongest is ±1.",
-        images=[FigureImage(_stack(tiles), pixelated=True)]
+        images=[_pixelated(_stack(tiles))]
         + [FigureImage(m, pixelated=True) for m in maps],
         data={"unit": name, "inputs": inputs,
               "weights": [values[i].tolist() for i in inputs]},
@@ -90,7 +90,7 @@ def _nmf_figure(net, layer, indices, lower, rank, input_size, seed):
         alt=f"{rank} NMF factors of the weights of {len(indices)} units of {layer}.",
         caption=f"NMF factors of `{layer}` units {', '.join(map(str, indices))} "
                 "(posneg: positive and negative weights factored side by side).",
-        images=[FigureImage(_stack(rows), pixelated=True)],
+        images=[_pixelated(_stack(rows))],
         data={"layer": layer, "units": indices, "loadings": loadings.tolist()},
     )
 
@@ -122,3 +122,8 @@ def _stack(tiles: list, axis: int = 0):
             parts.append(np.full(shape, 255, dtype=np.uint8))
         parts.append(tile)
     return np.concatenate(parts, axis=axis)
+
+
+def _pixelated(image) -> FigureImage:
+    """Weights are read cell by cell: 4× nearest-neighbour, at most 640 CSS pixels wide."""
+    return FigureImage(image, pixelated=True, width=min(640, image.shape[1] * 4))

@@ -67,6 +67,7 @@ class FigureOutput:
     caption: str = ""
     """Default caption in Markdown (a directive's body overrides it)."""
     images: list[FigureImage] = field(default_factory=list)
+    """The first image is the figure; later ones (one per unit, say) are stored for reuse."""
     svg: str | None = None
     vega_lite: Any = None
     """A Vega-Lite spec: a dict, or an Altair chart (anything with ``to_dict()``)."""

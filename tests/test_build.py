@@ -129,3 +129,20 @@ def test_body_text_needs_no_javascript(tmp_path: Path) -> None:
     html = (out / "demo/first/index.html").read_text()
     body = html[html.index('<div class="d-body'):]
     assert "Text with a footnote." in body and "<script" not in body.split("</main>")[0]
+
+
+def test_demo_builds_from_the_committed_store_without_torch(tmp_path: Path) -> None:
+    """The demo's figures are frozen in figures/store: a deploy needs neither torch nor a GPU."""
+    import subprocess
+    import sys
+
+    script = ("import sys; from pathlib import Path; from generator import build, figures; "
+              f"build.run(Path({str(REPO)!r}), out=Path({str(tmp_path / 'out')!r}), "
+              "figure_run=figures.FigureRun(frozen=True)); "
+              "print(sorted(m for m in ('torch', 'torchvision', 'lucent') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            check=False, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+    html = (tmp_path / "out/planted/curves-from-edges/index.html").read_text()
+    assert html.count('class="l-page builder-figure"') == 2 and "Reproduce this figure" in html

@@ -92,3 +92,25 @@ def test_footnote_inside_a_directive_joins_the_article_notes(tmp_path: Path) -> 
     appendix = html[html.index('id="footnotes"'):]
     assert appendix.index('id="fn1"') < appendix.index('id="fn2"')
     assert "From the margin." in appendix and "From the text." in appendix
+
+
+def test_subfigure_grid_and_mismatched_alt_texts(tmp_path: Path) -> None:
+    image = Path(__file__).resolve().parent.parent / "content/planted/images/gabor-bank.png"
+    site = copy_site(tmp_path / "site")
+    for name in ("a.png", "b.png"):
+        (site / "content/demo" / name).write_bytes(image.read_bytes())
+    path = site / "content/demo/second.md"
+    original = path.read_text()
+    path.write_text(original + "\n```{figure} a.png b.png\n:alt: First. | Second.\n"
+                    ":subcaptions: Edges | Curves\n:columns: 2\n\nBoth.\n```\n")
+    assert thread_cli("build", "--root", site).exit_code == 0
+    html = (site / "_site/demo/second/index.html").read_text()
+    grid = html[html.index('<div class="subfigure-grid" style="--columns: 2">'):]
+    assert grid.count('<figure class="subfigure"><img src="../../assets/') == 2
+    assert 'alt="Second."' in grid and "<figcaption>(b) Curves</figcaption>" in grid
+    path.write_text(original + "\n```{figure} a.png b.png\n:alt: Only one.\n```\n")
+    result = thread_cli("build", "--root", site)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "content/demo/second.md:10: figure has 2 image(s) but 1 alt texts "
+        "(separate one alt text per image with '|')")

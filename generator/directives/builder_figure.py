@@ -67,7 +67,7 @@ def render(call, ctx) -> str:
         manifest = use.entry.manifest
         body = media(call, ctx, manifest, options.alt or manifest.get("alt", ""))
     return (f'<figure class="l-{options.layout} builder-figure"{anchor}>{body}'
-            f"{caption(call, ctx, manifest)}{reproduce(call, manifest)}</figure>\n")
+            f"{caption(call, ctx, manifest, reproduce(call, manifest))}</figure>\n")
 
 
 def media(call, ctx, manifest: dict, alt: str) -> str:
@@ -77,7 +77,7 @@ def media(call, ctx, manifest: dict, alt: str) -> str:
         return ctx.url(assets[name].url)
 
     parts = []
-    for image in manifest.get("images", []):
+    for image in manifest.get("images", [])[:1]:  # later images are stored for reuse
         style = ' style="image-rendering: pixelated"' if image["pixelated"] else ""
         parts.append(
             f'<picture><source type="image/webp" srcset="{url(image["webp"])} 1x, '
@@ -95,13 +95,15 @@ def media(call, ctx, manifest: dict, alt: str) -> str:
     return "".join(parts)
 
 
-def caption(call, ctx, manifest: dict) -> str:
+def caption(call, ctx, manifest: dict, note: str = "") -> str:
+    """The figcaption; the reproduce note goes inside it (a figure's caption is its last child)."""
     text = ctx.markdown(call.tokens, inline=True) if call.tokens else _inline(manifest, ctx)
     number = (f'<span class="figure-number">Figure {call.number}:</span> '
               if call.options.label else "")
     credit = (f'<span class="credit">{escape(call.options.credit)}</span>'
               if call.options.credit else "")
-    return f"<figcaption>{number}{text}{credit}</figcaption>" if text or credit else ""
+    content = f"{number}{text}{credit}{note}"
+    return f"<figcaption>{content}</figcaption>" if content else ""
 
 
 def _inline(manifest: dict, ctx) -> Markup:
