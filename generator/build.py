@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from generator import markdown, parallel
+from generator import markdown, parallel, units
 from generator.citations import attach_references
 from generator.config import Config, load_config
 from generator.content import Content, load_content
@@ -68,6 +68,10 @@ def resolve(build: Build) -> None:
     for doc in documents:
         check_calls(doc, "role", build.resolver, errors)
     errors.raise_if_any()
+    try:
+        build.resolver.unit_jobs = units.schedule(build.resolver, build.figures)
+    except SiteError as exc:
+        raise BuildFailed([exc]) from None
 
 
 def check_calls(doc, kind: str, resolver: Resolver, errors: ErrorCollector) -> None:
@@ -96,7 +100,10 @@ def calls(tokens: list):
 
 def compute_figures(build: Build) -> None:
     """Compute figures missing from the store (or fail if --frozen); keep every success."""
-    errors = compute(build.figures, build.resolver, build.figure_run)
+    plan, resolver, run = build.figures, build.resolver, build.figure_run
+    errors = compute(plan, resolver, run, select=units.is_layers_job)  # to check {unit} refs
+    errors = errors or units.validate(resolver, resolver.unit_jobs)
+    errors = errors or compute(plan, resolver, run)
     if errors:
         raise BuildFailed(errors)
 
@@ -120,6 +127,10 @@ def render(build: Build) -> None:
     for page in content.pages:
         pages[page.url + "index.html"] = partial(renderer.page, "page.html", page.url, page)
     out.update(zip(pages, parallel.run_all(list(pages.values()))))  # the bulk: across processes
+    for model, layer, index in sorted(build.resolver.units):
+        out[units.unit_url(model, layer, index) + "index.html"] = renderer.unit(model, layer, index)
+    for model in sorted({model for model, _, _ in build.resolver.units}):
+        out[f"units/{model}/index.html"] = renderer.model(model)
     everything = [a for t in content.threads for a in t.articles]
     out["feed.xml"] = renderer.feed("feed.xml", build.config.title, everything)
     out["sitemap.xml"] = renderer.page("sitemap.xml", "sitemap.xml")

@@ -162,20 +162,25 @@ def _split_list(value: Any) -> Any:
 
 
 def discover(root: Path) -> dict[str, Builder]:
-    """Import the modules of ``root/figures`` that define builders, so they register.
+    """Import the modules of ``root/figures`` and of the built-in ``figures`` package that
+    define builders, so they register; a site module shadows a built-in one of the same name.
 
     Only modules whose source uses ``@builder`` are imported, and builders import torch inside
     their functions: discovery stays cheap and torch-free. Earlier sites' modules are forgotten.
     """
     BUILDERS.clear()
-    package = use_package(root)
-    if package is None:
-        return {}
-    for info in pkgutil.iter_modules([str(root / PACKAGE)]):
-        path = root / PACKAGE / (info.name + ("/__init__.py" if info.ispkg else ".py"))
-        if path.is_file() and _defines_builder(path):
-            _import(f"{PACKAGE}.{info.name}", path)
+    package = use_package(root) or _import(PACKAGE, INSTALLED_FIGURES / "__init__.py")
+    folders = [Path(p) for p in package.__path__]  # the site's first, then the built-in ones
+    for name in sorted({info.name for info in pkgutil.iter_modules([str(f) for f in folders])}):
+        path = next(p for f in folders if (p := _module_path(f, name)).is_file())
+        if _defines_builder(path):
+            _import(f"{PACKAGE}.{name}", path)  # the site's module wins over a built-in one
     return dict(BUILDERS)
+
+
+def _module_path(folder: Path, name: str) -> Path:
+    package = folder / name / "__init__.py"
+    return package if package.is_file() else folder / f"{name}.py"
 
 
 _SITE_PATHS: list[str] = []
@@ -522,11 +527,11 @@ class FigurePlan:
                                 f"{exc.filename}") from None
         return self._fingerprints[name]
 
-    def attach(self) -> list[FigureUse]:
-        """Look every use up in the store; returns the uses still to compute."""
+    def attach(self, select: Callable[[FigureUse], bool] | None = None) -> list[FigureUse]:
+        """Look every use (or the ``select``ed ones) up in the store; returns those to compute."""
         versions = installed_versions()
         stale = []
-        for use in self.uses:
+        for use in filter(select, self.uses) if select else self.uses:
             entry = self.store.get(use.job.key)
             use.entry = entry if entry is not None and entry.is_current(versions) else None
             if use.entry is None:
@@ -562,9 +567,12 @@ def load_plan(root: Path, config) -> FigurePlan:
     return FigurePlan(root, config, builders)
 
 
-def compute(plan: FigurePlan, resolver, run: FigureRun) -> list[SiteError]:
-    """Run the jobs of stale figures (each once), store results, register assets for pages."""
-    stale = plan.attach()
+def compute(plan: FigurePlan, resolver, run: FigureRun,
+            select: Callable[[FigureUse], bool] | None = None) -> list[SiteError]:
+    """Run the jobs of stale figures (each once), store results, register assets for pages.
+
+    ``select`` limits the run to some uses (the unit checks need ``model-layers`` first)."""
+    stale = plan.attach(select)
     if run.frozen and stale:
         return [SiteError(u.call.path, u.call.line, f"figure '{u.call.name}' is stale "
                           f"(key {u.job.key} is not in {plan.config.figures.store}/)",

@@ -90,6 +90,18 @@ class PageContext:
     def base_path(self) -> str:
         return "/" + self.config.base_url.split("://", 1)[1].partition("/")[2]
 
+    def unit_icon(self, model: str, layer: str, index: int) -> str | None:
+        """URL of a unit's feature-viz icon, from the figure store."""
+        from generator.units import icon_asset
+
+        asset = icon_asset(self.resolver.unit_jobs, model, layer, index)
+        return self.url(asset.url) if asset else None
+
+    def unit_url(self, model: str, layer: str, index: int) -> str:
+        from generator.units import unit_url
+
+        return self.url(unit_url(model, layer, index))
+
     def next_card(self) -> int:
         self.cards += 1
         return self.cards
@@ -185,6 +197,23 @@ class Renderer:
                          body=ctx.markdown(thread.tokens[:split]),
                          sections=ctx.markdown(thread.tokens[split:]),
                          entry_affiliations=lambda a: ", ".join(self.affiliation_names(a)))
+
+    def unit(self, model: str, layer: str, index: int) -> bytes:
+        """A unit's page: its feature visualisation and the articles that reference it."""
+        from generator.units import unit_url
+
+        refs = self.resolver.units[(model, layer, index)]
+        backlinks = list({id(call.document): call.document for call in refs}.values())
+        return self.page("unit.html", unit_url(model, layer, index), None, model=model,
+                         layer=layer, index=index, backlinks=backlinks)
+
+    def model(self, model: str) -> bytes:
+        """A model's index: every referenced unit, by layer."""
+        layers: dict[str, list[int]] = {}
+        for name, layer, index in sorted(self.resolver.units):
+            if name == model:
+                layers.setdefault(layer, []).append(index)
+        return self.page("model.html", f"units/{model}/", None, model=model, layers=layers)
 
     def affiliation_names(self, article: Article) -> list[str]:
         names = (self.config.affiliations[key].name

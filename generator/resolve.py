@@ -51,6 +51,10 @@ class Resolver:
     """Per document: citation key → number, in order of first appearance."""
     credits: dict[int, list[str]] = field(default_factory=dict)
     """Per document: credits of reused figures, for the Reuse appendix."""
+    units: dict[tuple[str, str, int], list] = field(default_factory=dict)
+    """(model, layer, index) → the ``{unit}`` calls that reference it, in document order."""
+    unit_jobs: Any = None
+    """The store uses behind unit icons and checks (generator/units.py)."""
     figures: Any = None
     """The build's :class:`~generator.figures.FigurePlan`: builder directives schedule jobs here."""
 

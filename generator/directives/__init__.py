@@ -82,4 +82,4 @@ def role(name: str, *, check=None):
 
 def load_builtin() -> None:
     """Import the built-in directive modules so they register themselves."""
-    from generator.directives import aside, figure  # noqa: F401
+    from generator.directives import aside, figure, unit  # noqa: F401

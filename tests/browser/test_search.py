@@ -31,8 +31,11 @@ def test_typing_a_query_lists_matching_articles(browser, site, page_type: str,
     assert seen.foreign_requests == []
 
 
-def test_only_articles_are_indexed(built_site) -> None:
+def test_only_articles_and_unit_pages_are_indexed(built_site) -> None:
+    from generator.units import unit_url
+
     pages = [path for path in built_site.outputs if path.endswith("index.html")]
     marked = [path for path in pages if b"data-pagefind-body" in built_site.outputs[path]]
     articles = {a.url + "index.html" for t in built_site.content.threads for a in t.articles}
-    assert set(marked) == articles
+    unit_pages = {unit_url(*unit) + "index.html" for unit in built_site.resolver.units}
+    assert unit_pages and set(marked) == articles | unit_pages

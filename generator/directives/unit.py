@@ -1,0 +1,39 @@
+"""``{unit}`model/layer:index` ``: a link to a unit's page, with its feature-viz icon as a card.
+
+Every referenced unit gets a page (``units/<model>/<layer>/<index>/``) listing the articles that
+reference it; the icons come from one batched ``feature-viz`` job per layer (generator/units.py).
+"""
+
+from __future__ import annotations
+
+import re
+
+from generator.directives import role
+from generator.errors import SiteError, did_you_mean
+
+UNIT = re.compile(r"^([A-Za-z0-9_-]+)/([A-Za-z0-9_.]+):(\d+)$")
+
+
+def parse_unit(text: str, call) -> tuple[str, str, int]:
+    match = UNIT.match(text.strip())
+    if not match:
+        raise SiteError(call.path, call.line, f"unit reference '{text}' must look like "
+                        "model/layer:index", "e.g. {unit}`planted/relu1:3`")
+    return match.group(1), match.group(2), int(match.group(3))
+
+
+def check_unit(call, resolver) -> None:
+    model, layer, index = parse_unit(call.argument, call)
+    models = resolver.figures.config.models
+    if model not in models:
+        raise SiteError(call.path, call.line, f"unknown model '{model}' in unit reference",
+                        did_you_mean(model, set(models)) or "add [models.NAME] to site.toml")
+    call.data["unit"] = (model, layer, index)
+    resolver.units.setdefault((model, layer, index), []).append(call)
+
+
+@role("unit", check=check_unit)
+def unit(call, ctx) -> str:
+    model, layer, index = call.data["unit"]
+    return ctx.card("unit", model=model, layer=layer, index=index,
+                    icon=ctx.unit_icon(model, layer, index), index_=ctx.next_card())
