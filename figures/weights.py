@@ -109,12 +109,15 @@ def expanded_weights(model: torch.nn.Module, lower: str, upper: str, unit: int,
         holder["x"] = output.detach().requires_grad_(True)
         return holder["x"]
 
-    handle = layer_names(model)[lower].register_forward_hook(to_leaf)
-    try:
-        with linearised(model), truncated(model, upper) as outputs:
-            run(model, torch.zeros(1, 3, input_size, input_size, device=device))
-    finally:
-        handle.remove()
+    with linearised(model):
+        # registered after the linearising hooks, so it runs last on a ReLU or pool ``lower``
+        # and the leaf it returns is what flows on (hooks run in registration order)
+        handle = layer_names(model)[lower].register_forward_hook(to_leaf)
+        try:
+            with truncated(model, upper) as outputs:
+                run(model, torch.zeros(1, 3, input_size, input_size, device=device))
+        finally:
+            handle.remove()
     acts = outputs[upper]
     acts[0, unit, acts.shape[2] // 2, acts.shape[3] // 2].backward()
     return _crop(holder["x"].grad[0].detach(), crop)

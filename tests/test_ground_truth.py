@@ -116,3 +116,13 @@ def test_curve_units_prefer_their_planted_orientation(planted) -> None:
                   size=48, radius=6.0)
     for unit, orientation in zip(CURVES, GROUND_TRUTH.curve_orientations, strict=True):
         assert preferred(rows, unit) == orientation
+
+
+def test_expanded_weights_read_back_to_a_relu_or_pool_layer() -> None:
+    """Linearised, a ReLU is the identity: reading back to relu1 equals reading back to conv1."""
+    model = planted_model()
+    through_relu = expanded_weights(model, "relu1", "conv3", 1)
+    through_conv = expanded_weights(model, "conv1", "conv3", 1)
+    assert through_relu.abs().sum() > 0
+    assert torch.allclose(through_relu, through_conv, atol=1e-6)
+    assert expanded_weights(model, "pool1", "conv3", 1).abs().sum() > 0
