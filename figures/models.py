@@ -8,6 +8,7 @@ generator can read :data:`BUILTIN` (to fingerprint built-in models) without it.
 from __future__ import annotations
 
 import importlib
+import inspect
 from pathlib import Path
 
 BUILTIN: dict[str, str] = {
@@ -46,9 +47,12 @@ def _builtin(name: str, spec: dict, root: Path):
 
     if name not in BUILTIN:
         raise ModelUnavailable(f"no built-in model '{name}' (known: {', '.join(sorted(BUILTIN))})")
+    make = factory(BUILTIN[name])
+    # a factory that caches (the trained CNN) takes the site root, never the working directory
+    options = {"root": root} if "root" in inspect.signature(make).parameters else {}
     with torch.random.fork_rng():
         torch.manual_seed(0)
-        return factory(BUILTIN[name])()
+        return make(**options)
 
 
 def _file(path: str, spec: dict, root: Path):

@@ -130,11 +130,11 @@ def load_or_train(recipe: Recipe, cache: Path) -> TrainedCNN:
     return model
 
 
-def default_cache() -> Path:
-    """The figure store of the site being built (builds run from the site's root)."""
-    return Path.cwd() / "figures" / "store" / "models"
+def default_cache(root: Path | None = None) -> Path:
+    """``figures/store/models/`` of the site at ``root`` (the working directory if not given)."""
+    return (root if root is not None else Path.cwd()) / "figures" / "store" / "models"
 
 
-def trained_cnn() -> TrainedCNN:
-    """Factory for ``builtin:trained-cnn``."""
-    return load_or_train(RECIPE, default_cache())
+def trained_cnn(root: Path | None = None) -> TrainedCNN:
+    """Factory for ``builtin:trained-cnn``; weights are cached in the site's figure store."""
+    return load_or_train(RECIPE, default_cache(root))

@@ -97,10 +97,13 @@ def test_trained_cnn_trains_once_and_every_builder_reads_it(ctx, tmp_path, monke
     from figures import trained
     from figures.models import load_model
 
-    monkeypatch.chdir(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # the cache belongs to the site, not the working directory
     monkeypatch.setattr(trained, "RECIPE", trained.Recipe(steps=3, batch=8))
     first = load_model(MODELS["trained"], tmp_path, "cpu")
     assert len(list((tmp_path / "figures" / "store" / "models").glob("trained-cnn-*.pt"))) == 1
+    assert not (elsewhere / "figures").exists()
     monkeypatch.setattr(trained, "train", lambda recipe: pytest.fail("trained twice"))
     second = load_model(MODELS["trained"], tmp_path, "cpu")
     assert torch.equal(first.conv1.weight, second.conv1.weight)
