@@ -192,8 +192,12 @@ def read_source(root: Path, path: Path) -> Source:
         raise SiteError(rel, 1, "front matter is not closed", "did you forget the closing '---'?")
     yaml_text = "".join(lines[1:end])
     try:
-        node = yaml.compose(yaml_text, Loader=FrontMatterLoader)
-        front = yaml.load(yaml_text, Loader=FrontMatterLoader) or {}
+        loader = FrontMatterLoader(yaml_text)
+        try:  # one parse: the node keeps positions, the values are constructed from it
+            node = loader.get_single_node()
+            front = (loader.construct_document(node) if node is not None else None) or {}
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 2 if mark else 1
