@@ -110,8 +110,9 @@ def compute_figures(build: Build) -> None:
 
 def render(build: Build) -> None:
     """Render every page, feed and listing into memory."""
-    templates = theme_dir(build.root, build.config) / "templates"
-    renderer = Renderer(build.config, build.content, templates, build.resolver, build.live_reload)
+    theme = theme_dir(build.root, build.config)
+    renderer = Renderer(build.config, build.content, theme / "templates", build.resolver,
+                        build.live_reload)
     out = build.outputs
     content = build.content
     out["index.html"] = renderer.page("home.html", "")
@@ -136,7 +137,7 @@ def render(build: Build) -> None:
     out["sitemap.xml"] = renderer.page("sitemap.xml", "sitemap.xml")
     out["robots.txt"] = renderer.page("robots.txt", "robots.txt")
     out["static/pygments.css"] = markdown.pygments_css().encode()
-    static = theme_dir(build.root, build.config) / "static"
+    static = theme / "static"
     for path in sorted(p for p in static.rglob("*") if p.is_file()):
         out["static/" + path.relative_to(static).as_posix()] = path
     for url, asset in build.resolver.assets.items():
