@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from generator import markdown, parallel, units
+from generator import cache, incremental, markdown, parallel, units
 from generator.citations import attach_references
 from generator.config import Config, load_config
-from generator.content import Content, load_content
+from generator.content import Article, Content, Page, Thread, load_content
 from generator.directives import DIRECTIVES, ROLES
 from generator.errors import BuildFailed, ErrorCollector, SiteError
-from generator.figures import FigurePlan, FigureRun, compute, load_plan
+from generator.figures import FigurePlan, FigureRun, compute, installed_versions, load_plan
 from generator.links import check_site_links
 from generator.render import Renderer, theme_dir
 from generator.resolve import Resolver, number_labels
@@ -34,6 +34,20 @@ class Build:
     figures: FigurePlan | None = None
     outputs: Output = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    use_cache: bool = False
+    """Reuse what the last build left in ``.thread-cache/`` (``thread build`` and ``serve``)."""
+    cache: cache.BuildCache = field(default_factory=cache.BuildCache)
+    templates: cache.Templates | None = None
+    sources: dict[str, str] = field(default_factory=dict)
+    """Site-relative Markdown path → hash of its bytes."""
+    reused: dict[int, tuple] = field(default_factory=dict)
+    """id(document) → (document, record) for documents whose page the cache supplies."""
+    reused_uses: dict[int, list] = field(default_factory=dict)
+    versions: dict = field(default_factory=dict)
+    written: list[str] = field(default_factory=list)
+    search_digest: str = ""
+    """Hash of the pages the search index was built from (to skip re-indexing)."""
+    """Output paths this build wrote (an incremental build skips unchanged files)."""
 
     @property
     def out_dir(self) -> Path:
@@ -41,19 +55,33 @@ class Build:
 
 
 def load(build: Build) -> None:
-    """Read config and every content file, and parse all Markdown; errors are gathered."""
+    """Read config and every content file, and parse the Markdown the cache cannot vouch for."""
     build.config = load_config(build.root)
     try:
         build.figures = load_plan(build.root, build.config)
     except SiteError as exc:
         raise BuildFailed([exc]) from None
+    if build.use_cache:
+        salt = cache.salt((build.root / "site.toml").read_bytes(), build.live_reload)
+        build.cache = cache.load(build.root, salt, str(build.out_dir.resolve()))
+    build.templates = cache.Templates(theme_dir(build.root, build.config) / "templates")
+    build.versions = installed_versions()
     errors = ErrorCollector()
-    build.content = load_content(build.root, build.config, errors)
+    build.content = load_content(build.root, build.config, errors,
+                                 partial(incremental.known, build))
     attach_references(build.root, build.config, build.content, errors)
     for doc in build.content.documents():
-        doc.tokens, doc.env = markdown.parse(doc.source.body, doc.source.path,
-                                             doc.source.body_line - 1, errors)
+        record = incremental.reusable(build, doc) if not errors.errors else None
+        if record is not None:
+            build.reused[id(doc)] = (doc, record)
+        else:
+            parse(doc, errors)
     errors.raise_if_any()
+
+
+def parse(doc, errors: ErrorCollector) -> None:
+    doc.tokens, doc.env = markdown.parse(doc.source.body, doc.source.path,
+                                         doc.source.body_line - 1, errors)
 
 
 def resolve(build: Build) -> None:
@@ -61,15 +89,36 @@ def resolve(build: Build) -> None:
     errors = ErrorCollector()
     build.resolver = Resolver(build.root, errors)
     build.resolver.figures = build.figures
-    documents = build.content.documents()
+    for doc, record in build.reused.values():
+        incremental.register(build, doc, record)
+    documents = [d for d in build.content.documents() if id(d) not in build.reused]
+    check_documents(documents, build.resolver, errors)
+    build.resolver.unit_jobs = schedule_units(build)
+    late = incremental.stale_icons(build)  # a new reference elsewhere moved a layer's icons
+    for doc in late:
+        incremental.forget(build, doc)
+        parse(doc, errors)
+    check_documents(late, build.resolver, errors)
+    order = {id(doc): i for i, doc in enumerate(build.content.documents())}
+    for refs in build.resolver.units.values():  # document order, however they were registered
+        refs.sort(key=lambda call: (order[id(call.document)], call.line))
+
+
+def check_documents(documents: list, resolver: Resolver, errors: ErrorCollector) -> None:
     for doc in documents:  # labels first, so a reference may point forward
-        number_labels(doc, build.resolver)
-        check_calls(doc, "directive", build.resolver, errors)
+        resolver.current = doc
+        number_labels(doc, resolver)
+        check_calls(doc, "directive", resolver, errors)
     for doc in documents:
-        check_calls(doc, "role", build.resolver, errors)
+        resolver.current = doc
+        check_calls(doc, "role", resolver, errors)
+    resolver.current = None
     errors.raise_if_any()
+
+
+def schedule_units(build: Build):
     try:
-        build.resolver.unit_jobs = units.schedule(build.resolver, build.figures)
+        return units.schedule(build.resolver, build.figures)
     except SiteError as exc:
         raise BuildFailed([exc]) from None
 
@@ -122,11 +171,14 @@ def render(build: Build) -> None:
         out[thread.url + "index.html"] = renderer.thread(thread)
         out[thread.url + "feed.xml"] = renderer.feed(thread.url + "feed.xml", thread.meta.title,
                                                      thread.articles)
-        for article in thread.articles:
-            pages[article.url + "index.html"] = partial(renderer.article, article)
-            out[article.url + "citation.bib"] = renderer.citation(article).bibtex.encode()
-    for page in content.pages:
-        pages[page.url + "index.html"] = partial(renderer.page, "page.html", page.url, page)
+    for doc in content.documents():
+        if id(doc) in build.reused:  # unchanged, and so is everything it shows: keep the file
+            out.update((path, build.out_dir / path) for path in incremental.outputs_of(doc))
+        elif isinstance(doc, Article):
+            pages[doc.url + "index.html"] = partial(renderer.article, doc)
+            out[doc.url + "citation.bib"] = renderer.citation(doc).bibtex.encode()
+        elif isinstance(doc, Page):
+            pages[doc.url + "index.html"] = partial(renderer.page, "page.html", doc.url, doc)
     out.update(zip(pages, parallel.run_all(list(pages.values()))))  # the bulk: across processes
     for model, layer, index in sorted(build.resolver.units):
         out[units.unit_url(model, layer, index) + "index.html"] = renderer.unit(model, layer, index)
@@ -145,8 +197,16 @@ def render(build: Build) -> None:
 
 
 def write(build: Build) -> None:
-    """Swap the rendered site into the output folder in one step."""
-    write_site(build.outputs, build.out_dir)
+    """Write the site (in one swap, or only the changed files when the cache knows the folder);
+    then record what the next build may reuse."""
+    previous = build.cache.outputs if build.use_cache and build.cache.outputs else None
+    stamps = write_site(build.outputs, build.out_dir, previous, build.written)
+    if build.use_cache:
+        records = {doc.source.path.as_posix(): build.reused[id(doc)][1] if id(doc) in build.reused
+                   else incremental.new_record(build, doc)
+                   for doc in build.content.documents() if not isinstance(doc, Thread)}
+        cache.save(build.root, cache.BuildCache(build.cache.salt, records, stamps,
+                                                build.search_digest, build.cache.out_dir))
 
 
 STAGES = [("load", load), ("resolve", resolve), ("figures", compute_figures), ("render", render),

@@ -61,23 +61,29 @@ def main() -> None:
               "0 runs them in this process).")
 @click.option("--device", default=None, help="Torch device for figure jobs: auto, cpu, cuda, "
               "mps (default: [figures] device, auto).")
+@click.option("--no-cache", is_flag=True, help="Ignore .thread-cache/ and rebuild every page "
+              "(the cache is written again afterwards).")
 def build(root: Path | None, out: Path | None, frozen: bool, workers: int | None,
-          device: str | None) -> None:
+          device: str | None, no_cache: bool) -> None:
     """Build the site into _site/ (or --out), computing figures missing from the store.
 
-    The previous output is replaced in one step only when the whole build succeeded.
+    Nothing is written unless the whole build succeeded. The build cache (.thread-cache/)
+    lets the next build re-render and re-write only the pages whose inputs changed.
     """
     started = time.perf_counter()
     figure_run = FigureRun(frozen, workers, device, RichReporter(console))
+    root = site_root(root)
+    if no_cache:
+        (root / ".thread-cache" / "build.pickle").unlink(missing_ok=True)
     try:
-        result = pipeline.run(site_root(root), out=out.resolve() if out else None,
-                              figure_run=figure_run)
+        result = pipeline.run(root, out=out.resolve() if out else None,
+                              figure_run=figure_run, use_cache=True)
     except BuildFailed as failure:
         report(failure)
         sys.exit(1)
     pages = sum(1 for path in result.outputs if path.endswith(".html"))
-    console.print(f"Built {pages} pages ({len(result.outputs)} files) into "
-                  f"{result.out_dir} in {time.perf_counter() - started:.2f} s")
+    console.print(f"Built {pages} pages ({len(result.outputs)} files, {len(result.written)} "
+                  f"written) into {result.out_dir} in {time.perf_counter() - started:.2f} s")
 
 
 @main.command()

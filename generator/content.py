@@ -8,6 +8,7 @@ Front matter is YAML between ``---`` lines; its problems are reported with their
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -180,17 +181,9 @@ class Content:
         return docs + list(self.pages)
 
 
-def read_source(root: Path, path: Path) -> Source:
+def read_source(root: Path, path: Path, text: str | None = None) -> Source:
     """Split a Markdown file into front matter and body; raises :class:`SiteError`."""
-    rel = path.relative_to(root)
-    text = path.read_text(encoding="utf-8")
-    lines = text.splitlines(keepends=True)
-    if not lines or lines[0].rstrip() != "---":
-        raise SiteError(rel, 1, "missing front matter", "start the file with a '---' line")
-    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
-    if end is None:
-        raise SiteError(rel, 1, "front matter is not closed", "did you forget the closing '---'?")
-    yaml_text = "".join(lines[1:end])
+    rel, text, yaml_text, body, body_line = _split(root, path, text)
     try:
         loader = FrontMatterLoader(yaml_text)
         try:  # one parse: the node keeps positions, the values are constructed from it
@@ -205,7 +198,26 @@ def read_source(root: Path, path: Path) -> Source:
         raise SiteError(rel, line, f"invalid YAML front matter: {problem}")
     if not isinstance(front, dict):
         raise SiteError(rel, 2, "front matter must be a mapping of keys to values")
-    return Source(rel, text, front, node, "".join(lines[end + 1 :]), end + 2)
+    return Source(rel, text, front, node, body, body_line)
+
+
+def _split(root: Path, path: Path, text: str | None) -> tuple[Path, str, str, str, int]:
+    """(relative path, text, front matter text, body, body's first line)."""
+    rel = path.relative_to(root)
+    text = path.read_text(encoding="utf-8") if text is None else text
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].rstrip() != "---":
+        raise SiteError(rel, 1, "missing front matter", "start the file with a '---' line")
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
+    if end is None:
+        raise SiteError(rel, 1, "front matter is not closed", "did you forget the closing '---'?")
+    return rel, text, "".join(lines[1:end]), "".join(lines[end + 1 :]), end + 2
+
+
+def reused_source(root: Path, path: Path, text: str) -> Source:
+    """A file whose front matter the build cache already validated: split, not parsed."""
+    rel, text, _, body, body_line = _split(root, path, text)
+    return Source(rel, text, {}, None, body, body_line)
 
 
 def validate(model: type[Strict], source: Source, errors: ErrorCollector) -> Strict | None:
@@ -226,44 +238,66 @@ def check_affiliations(source: Source, meta: ArticleMeta, config: Config, errors
                            did_you_mean(key, known) or "define it under [affiliations] in site.toml")
 
 
-def load_content(root: Path, config: Config, errors: ErrorCollector) -> Content:
-    """Read every Markdown file under ``content/``; errors are collected, not raised."""
+Known = Callable[[Path, str], object | None]
+"""Given a file's site-relative path and text, its front matter as last validated, or None."""
+
+
+def _unknown(path: Path, text: str) -> None:
+    return None
+
+
+def load_content(root: Path, config: Config, errors: ErrorCollector,
+                 known: Known = _unknown) -> Content:
+    """Read every Markdown file under ``content/``; errors are collected, not raised.
+
+    ``known`` (the build cache) may vouch for a file's front matter, which is then not parsed.
+    """
     base = root / CONTENT_DIR
     threads, pages = [], []
     thread_dirs = sorted(p.parent for p in base.rglob(THREAD_FILE))
     for directory in thread_dirs:
-        thread = _load_thread(root, directory, config, errors)
+        thread = _load_thread(root, directory, config, errors, known)
         if thread:
             threads.append(thread)
     for path in sorted(base.rglob("*.md")):
         if not any(d == path.parent for d in thread_dirs):
-            page = _load(root, path, PageMeta, errors)
+            page = _load(root, path, PageMeta, errors, known)
             if page:
                 url = path.relative_to(base).with_suffix("").as_posix()
                 pages.append(Page(source=page[0], url=url + "/", meta=page[1]))
     return Content(threads, pages)
 
 
-def _load(root: Path, path: Path, model: type[Strict], errors: ErrorCollector):
+def _load(root: Path, path: Path, model: type[Strict], errors: ErrorCollector,
+          known: Known = _unknown):
     try:
-        source = read_source(root, path)
+        text = path.read_text(encoding="utf-8")
+        meta = known(path.relative_to(root), text)
+        if isinstance(meta, model):
+            return reused_source(root, path, text), meta
+        source = read_source(root, path, text)
     except SiteError as exc:
         errors.extend([exc])
+        return None
+    except UnicodeDecodeError as exc:
+        errors.add(path.relative_to(root), None, f"not UTF-8 text: {exc.reason}")
         return None
     meta = validate(model, source, errors)
     return (source, meta) if meta else None
 
 
-def _load_thread(root: Path, directory: Path, config: Config, errors: ErrorCollector):
+def _load_thread(root: Path, directory: Path, config: Config, errors: ErrorCollector,
+                 known: Known):
     slug = directory.relative_to(root / CONTENT_DIR).as_posix()
-    loaded = _load(root, directory / THREAD_FILE, ThreadMeta, errors)
+    loaded = _load(root, directory / THREAD_FILE, ThreadMeta, errors)  # always read: it lists
     articles = []
     for path in sorted(directory.glob("*.md")):
         if path.name == THREAD_FILE:
             continue
-        item = _load(root, path, ArticleMeta, errors)
+        item = _load(root, path, ArticleMeta, errors, known)
         if item:
-            check_affiliations(item[0], item[1], config, errors)
+            if item[0].node is not None:  # parsed now, not vouched for by the cache
+                check_affiliations(item[0], item[1], config, errors)
             articles.append(Article(source=item[0], url=f"{slug}/{path.stem}/", meta=item[1],
                                     slug=path.stem))
     if not loaded:

@@ -495,7 +495,13 @@ class FigurePlan:
         self.search = [p for p in (root / PACKAGE, INSTALLED_FIGURES) if p.is_dir()]
 
     def schedule(self, call, params: dict) -> FigureUse:
-        """Key a directive's figure (no computation yet); raises SiteError for unknown models."""
+        """Key a directive's figure and add it to the build's uses (nothing is computed yet)."""
+        use = self.prepare(call, params)
+        self.uses.append(use)
+        return use
+
+    def prepare(self, call, params: dict) -> FigureUse:
+        """Key a directive's figure without scheduling it; raises SiteError for unknown models."""
         from generator.store import figure_key, source_digest
 
         spec = self.builders[call.name]
@@ -505,10 +511,8 @@ class FigurePlan:
                          canonical_json(params), fingerprints)
         models = {name: self.config.models[name].model_dump() for name in names}
         device = self.config.figures.device
-        use = FigureUse(call, Job(key, str(self.root), spec.name, params, models, fingerprints,
-                                  device))
-        self.uses.append(use)
-        return use
+        return FigureUse(call, Job(key, str(self.root), spec.name, params, models, fingerprints,
+                                   device))
 
     def fingerprint(self, name: str, call) -> str:
         if name not in self.config.models:

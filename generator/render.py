@@ -159,7 +159,7 @@ class Renderer:
 
     def article(self, article: Article) -> bytes:
         """An article page: body, then the appendix (marked sections, notes, references, citation)."""
-        template = "comment.html" if article.meta.kind == "comment" else "article.html"
+        template = page_template(article)
         ctx = self.context(article.url, article)
         body, appendix, notes = split_appendix(article.tokens)
         cited = self.resolver.bibliography(article)
@@ -225,6 +225,15 @@ class Renderer:
                          reverse=True)
         updated = max((a.meta.updated or a.meta.published for a in articles), default=None)
         return self.page("feed.xml", url, None, title=title, entries=entries, updated=updated)
+
+
+def page_template(document: Document) -> str:
+    """The template a document's own page renders with."""
+    if isinstance(document, Thread):
+        return "thread.html"
+    if isinstance(document, Article):
+        return "comment.html" if document.meta.kind == "comment" else "article.html"
+    return "page.html"
 
 
 def template_error(exc: TemplateError, templates: Path) -> BuildFailed:

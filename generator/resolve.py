@@ -58,13 +58,18 @@ class Resolver:
     figures: Any = None
     """The build's :class:`~generator.figures.FigurePlan`: builder directives schedule jobs here."""
 
+    document_assets: dict[int, list[Path]] = field(default_factory=dict)
+    """Per document: the files its directives embed (recorded by the build cache)."""
+    current: Document | None = None
+    """The document whose directives and roles are being checked."""
+
     def asset(self, source: Path) -> Asset:
         """Register a file to copy; the URL is derived from its content hash."""
-        data = source.read_bytes()
-        digest = hashlib.sha256(data).hexdigest()[:16]
-        url = f"assets/{digest}{source.suffix.lower()}"
+        url = asset_url(source)
         if url not in self.assets:
             self.assets[url] = Asset(source, url, *_image_size(source))
+        if self.current is not None:
+            self.document_assets.setdefault(id(self.current), []).append(source)
         return self.assets[url]
 
     def number(self, document: Document, kind: str, label: str | None,
@@ -98,6 +103,12 @@ class Resolver:
 
     def credit(self, document: Document, text: str) -> None:
         self.credits.setdefault(id(document), []).append(text)
+
+
+def asset_url(source: Path) -> str:
+    """Where a copied file lands: named by the hash of its bytes, so a changed file moves."""
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+    return f"assets/{digest}{source.suffix.lower()}"
 
 
 def number_labels(document: Document, resolver: Resolver) -> None:

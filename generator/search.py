@@ -26,13 +26,29 @@ NOT_INDEXED = [".thread-nav", ".d-appendix", ".d-byline h3", ".has-card", ".hove
 
 
 def index_search(build: Build) -> None:
-    """Pipeline stage: index every rendered HTML page and add the bundle to the outputs."""
-    pages = {path: value for path, value in build.outputs.items()
-             if path.endswith(".html") and isinstance(value, bytes)}
+    """Pipeline stage: index every HTML page and add the bundle to the outputs.
+
+    When the build cache holds an index made from exactly these pages, it is kept as it is."""
+    from generator.cache import digest, text_digest
+
+    old, out_dir = build.cache.outputs, build.out_dir
+    pages = {path: value for path, value in build.outputs.items() if path.endswith(".html")}
+    build.search_digest = text_digest(BUNDLE, build.config.language, *NOT_INDEXED, *(
+        f"{path}:{old[path].digest if isinstance(value, Path) and path in old else digest(_html(value))}"
+        for path, value in sorted(pages.items())))
+    bundle = sorted(path for path in old if path.startswith(BUNDLE + "/"))
+    if bundle and build.search_digest == build.cache.search and build.cache.kept(out_dir, bundle):
+        build.outputs.update((path, out_dir / path) for path in bundle)
+        return
+    pages = {path: _html(value) for path, value in pages.items()}
     # Pagefind's API is async; its own thread keeps it clear of any event loop of the caller.
     with ThreadPoolExecutor(max_workers=1) as pool:
         bundle = pool.submit(asyncio.run, search_bundle(pages, build.config.language)).result()
     build.outputs.update(bundle)
+
+
+def _html(value: bytes | Path) -> bytes:
+    return value.read_bytes() if isinstance(value, Path) else value
 
 
 async def search_bundle(pages: dict[str, bytes], language: str) -> dict[str, bytes]:

@@ -1,0 +1,215 @@
+"""The persistent build cache (``.thread-cache/``): what the last build read and wrote, so the
+next one parses, renders and writes only what changed.
+
+Every build re-reads every content file and hashes it (cheap). A document's page is *reused* —
+not parsed, not rendered, not written — when all of these are as the last build recorded them:
+
+- the **salt**: site.toml's bytes, the generator's own code, the versions of the libraries that
+  shape the HTML, the output folder and live reload (any change: a full build);
+- the document's **bytes**;
+- its **page inputs**: the templates its page renders with (the page template and everything it
+  extends or includes, plus the card macros), the BibTeX entries it cites, the thread and site
+  navigation around it (thread front matter, the previous and next articles' front matter, the
+  list of threads);
+- the **files it embeds** (their content hashes name the copied assets), the store **keys of
+  its figures** (and those entries still exist), and the keys of the icon jobs of the units it
+  references (one batched job per layer, so a new reference elsewhere can change them);
+- the **files it wrote**, still in the output folder with the size and mtime recorded.
+
+Thread pages, the home page, feeds, the sitemap, unit and model pages are rendered every build
+from front matter and resolved units (cheap), and like every output are written only when their
+bytes differ from what the output folder holds. ``thread check`` and ``figures gc`` never use the
+cache: they look at the whole site.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from generator.write import write_file
+
+FOLDER = ".thread-cache"
+FILE = "build.pickle"
+FORMAT = 1
+SHAPING_LIBRARIES = ("jinja2", "markdown-it-py", "mdit-py-plugins", "pygments", "latex2mathml",
+                     "pybtex", "pydantic", "pagefind")
+"""Libraries whose version can change the bytes of a page."""
+CARDS = "partials/cards.html"
+"""Loaded by name while a page renders (hover cards), so no template names it statically."""
+GENERATOR = Path(__file__).resolve().parent
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def text_digest(*parts: object) -> str:
+    return digest("\x1f".join(map(str, parts)).encode("utf-8"))
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """An output file as the last build left it."""
+
+    digest: str
+    size: int
+    mtime_ns: int
+
+    def matches(self, path: Path) -> bool:
+        try:
+            stat = path.stat()
+        except OSError:
+            return False
+        return stat.st_size == self.size and stat.st_mtime_ns == self.mtime_ns
+
+
+@dataclass
+class PageDeps:
+    """What one document's page read besides its own file, recorded when it was rendered."""
+
+    template: str
+    cited: list[str] = field(default_factory=list)
+    assets: list[str] = field(default_factory=list)
+    """Embedded files (site-relative) → checked by the URL their content hash gives."""
+    asset_urls: list[str] = field(default_factory=list)
+    figures: list[tuple[str, dict, int, str]] = field(default_factory=list)
+    """(builder, parameters, line, store key) of each builder figure."""
+    units: list[tuple[str, str, int, int, str]] = field(default_factory=list)
+    """(model, layer, index, line, argument) of each ``{unit}`` reference."""
+    icons: dict[tuple[str, str], str] = field(default_factory=dict)
+    """(model, layer) → key of the icon job its unit cards show."""
+
+
+@dataclass
+class DocRecord:
+    source: str
+    """Hash of the Markdown file's bytes."""
+    meta: Any
+    """Its validated front matter."""
+    inputs: str
+    """Hash of its page inputs (:func:`page_inputs`)."""
+    deps: PageDeps
+    outputs: list[str]
+
+
+@dataclass
+class BuildCache:
+    salt: str = ""
+    documents: dict[str, DocRecord] = field(default_factory=dict)
+    """Site-relative Markdown path → record."""
+    outputs: dict[str, Stamp] = field(default_factory=dict)
+    search: str = ""
+    """Hash of what the search index was built from."""
+    out_dir: str = ""
+    """The output folder the stamps describe."""
+
+    def record(self, path: Path, source: str) -> DocRecord | None:
+        """The record of a document whose bytes are unchanged, if any."""
+        record = self.documents.get(path.as_posix())
+        return record if record is not None and record.source == source else None
+
+    def kept(self, out_dir: Path, paths: list[str]) -> bool:
+        """Every one of ``paths`` is in ``out_dir`` exactly as the last build wrote it."""
+        return all(p in self.outputs and self.outputs[p].matches(out_dir / p) for p in paths)
+
+
+def cache_path(root: Path) -> Path:
+    return root / FOLDER / FILE
+
+
+def load(root: Path, salt: str, out_dir: str) -> BuildCache:
+    """The last build's cache when its salt matches, else an empty one (a full build)."""
+    try:
+        with cache_path(root).open("rb") as handle:
+            stored = pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError,
+            ValueError):
+        return BuildCache(salt, out_dir=out_dir)
+    if not isinstance(stored, dict) or stored.get("format") != FORMAT:
+        return BuildCache(salt, out_dir=out_dir)
+    cache = stored["cache"]
+    if not isinstance(cache, BuildCache) or cache.out_dir != out_dir:
+        return BuildCache(salt, out_dir=out_dir)
+    if cache.salt != salt:  # every page is rebuilt; the output folder's files are still known
+        return BuildCache(salt, outputs=cache.outputs, search=cache.search, out_dir=out_dir)
+    return cache
+
+
+def save(root: Path, cache: BuildCache) -> None:
+    data = pickle.dumps({"format": FORMAT, "cache": cache}, protocol=pickle.HIGHEST_PROTOCOL)
+    write_file(cache_path(root), data)
+
+
+def salt(config_bytes: bytes, live_reload: bool) -> str:
+    """What invalidates every page at once: configuration, generator code, library versions."""
+    code = sorted(GENERATOR.rglob("*.py"))
+    parts = [FORMAT, digest(config_bytes), live_reload]
+    parts += [f"{p.relative_to(GENERATOR)}:{digest(p.read_bytes())}" for p in code]
+    parts += [f"{name}=={_version(name)}" for name in SHAPING_LIBRARIES]
+    return text_digest(*parts)
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "-"
+
+
+class Templates:
+    """Digests of the theme's templates and which templates each page template pulls in."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.digests = {p.relative_to(folder).as_posix(): digest(p.read_bytes())
+                        for p in sorted(folder.rglob("*")) if p.is_file()}
+        self._closures: dict[str, frozenset[str]] = {}
+
+    def closure(self, name: str) -> frozenset[str]:
+        """``name`` and every template it extends, includes or imports, transitively."""
+        if name not in self._closures:
+            from jinja2 import Environment, TemplateSyntaxError, meta
+
+            seen: set[str] = set()
+            todo, env = [name, CARDS], Environment()
+            while todo:
+                current = todo.pop()
+                if current in seen:
+                    continue
+                seen.add(current)
+                if current not in self.digests:  # missing: its absence is part of the digest
+                    continue
+                try:
+                    source = (self.folder / current).read_text(encoding="utf-8")
+                    referenced = list(meta.find_referenced_templates(env.parse(source)))
+                except (OSError, TemplateSyntaxError):
+                    referenced = [None]
+                if None in referenced:  # a computed name: depend on every template
+                    seen.update(self.digests)
+                    break
+                todo.extend(referenced)
+            self._closures[name] = frozenset(seen)
+        return self._closures[name]
+
+    def digest_of(self, name: str) -> str:
+        return text_digest(*(f"{t}:{self.digests.get(t, '-')}"
+                             for t in sorted(self.closure(name))))
+
+
+def page_inputs(document, template: str, cited: list[str], templates: Templates,
+                threads: list) -> str:
+    """Hash of what a document's page shows besides its own file (see the module docstring)."""
+    parts = [templates.digest_of(template)]
+    parts += [f"{key}:{document.references.get(key)!r}" for key in cited]
+    parts += [f"{t.url}:{t.meta.title}" for t in threads]
+    thread = getattr(document, "thread", None)
+    if thread is not None:
+        parts += [thread.url, repr(thread.meta)]
+        for neighbour in (document.previous, document.next):
+            parts.append(f"{neighbour.url}:{neighbour.meta!r}" if neighbour else "-")
+    return text_digest(*parts)
