@@ -67,20 +67,23 @@ class Handler(SimpleHTTPRequestHandler):
 
 
 def rebuild(root: Path, out: Path, console) -> bool:
+    """One incremental build (the build cache re-renders and re-writes only what changed)."""
     try:
-        result = pipeline.run(root, out=out, live_reload=True)
+        result = pipeline.run(root, out=out, live_reload=True, use_cache=True)
     except BuildFailed as failure:
         for error in failure.errors:
             console.print(str(error), markup=False)
         console.print("[red]Build failed; still serving the last good build.[/red]")
         return False
-    console.print(f"Rebuilt in {sum(result.timings.values()):.2f} s")
+    pages = [p for p in result.written if not p.startswith(("pagefind/", "assets/"))]
+    console.print(f"Rebuilt in {sum(result.timings.values()):.2f} s: {len(result.written)} "
+                  f"files written{': ' if pages else ''}{', '.join(pages)}", markup=False)
     return True
 
 
 def serve(root: Path, port: int, console) -> None:
     config_out = pipeline.run(root, stages=pipeline.STAGES[:1]).out_dir
-    pipeline.run(root, out=config_out, live_reload=True)
+    pipeline.run(root, out=config_out, live_reload=True, use_cache=True)
     state = BuildState()
     handler = type("BoundHandler", (Handler,), {"state": state})
     server = ThreadingHTTPServer(("127.0.0.1", port),

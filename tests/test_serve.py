@@ -1,4 +1,5 @@
-"""``thread serve``: serves on 127.0.0.1, rebuilds on an edit and tells the browser to reload."""
+"""``thread serve``: serves on 127.0.0.1, rebuilds on an edit — only the edited page and the
+pages that list it — and tells the browser to reload."""
 
 from __future__ import annotations
 
@@ -27,6 +28,12 @@ def wait_for(url: str, deadline: float) -> str:
     raise AssertionError(f"{url} did not answer")
 
 
+def stamps(folder: Path) -> dict[str, tuple[int, int]]:
+    """Output path → (inode, mtime): a file replaced by the build gets a new inode."""
+    return {p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
+            for p in folder.rglob("*") if p.is_file()}
+
+
 def test_serve_rebuilds_on_edit_and_signals_reload(tmp_path: Path) -> None:
     site = copy_site(tmp_path / "site")
     port = free_port()
@@ -40,12 +47,23 @@ def test_serve_rebuilds_on_edit_and_signals_reload(tmp_path: Path) -> None:
         assert 'new EventSource("/__livereload")' in page
         events = urllib.request.urlopen(base + "__livereload", timeout=20)
         time.sleep(0.5)  # the watcher is running once the first page was served
+        before = stamps(site / "_site")
         article = site / "content/demo/first.md"
-        article.write_text(article.read_text().replace("Text with a footnote.", "Edited text."))
+        article.write_text(article.read_text().replace("Text with a footnote.", "Edited text.")
+                           .replace("title: First Article", "title: First Article, Edited"))
         line = b""
         while b"reload" not in line:
             line = events.readline()
         assert "Edited text." in wait_for(base + "demo/first/", deadline)
+        after = stamps(site / "_site")
+        changed = {path for path in after if before.get(path) != after[path]}
+        # the page itself; the pages that list it (thread page, feeds) or link to it by title
+        # (the next article's navigation); nothing else was rewritten
+        assert {p for p in changed if not p.startswith("pagefind/")} == {
+            "demo/first/index.html", "demo/first/citation.bib", "demo/index.html",
+            "demo/feed.xml", "feed.xml", "demo/second/index.html"}
+        assert {p for p in before if not p.startswith("pagefind/")} == {
+            p for p in after if not p.startswith("pagefind/")}
     finally:
         server.terminate()
         server.wait(timeout=10)
