@@ -103,6 +103,8 @@ class Config(Strict):
     """Where figures are stored and how their jobs run."""
     bibliography: list[str] = Field(default_factory=list)
     """Site-wide BibTeX files, relative to the site root; every article may cite them."""
+    search: bool = True
+    """Build a full-text search index (Pagefind, self-hosted) and show a search box."""
 
     @field_validator("base_url")
     @classmethod

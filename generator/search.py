@@ -31,6 +31,8 @@ def index_search(build: Build) -> None:
     When the build cache holds an index made from exactly these pages, it is kept as it is."""
     from generator.cache import digest, text_digest
 
+    if not build.config.search:
+        return
     old, out_dir = build.cache.outputs, build.out_dir
     pages = {path: value for path, value in build.outputs.items() if path.endswith(".html")}
     build.search_digest = text_digest(BUNDLE, build.config.language, *NOT_INDEXED, *(

@@ -146,3 +146,13 @@ def test_demo_builds_from_the_committed_store_without_torch(tmp_path: Path) -> N
     assert result.stdout.strip() == "[]"
     html = (tmp_path / "out/planted/curves-from-edges/index.html").read_text()
     assert html.count('class="l-page builder-figure"') == 2 and "Reproduce this figure" in html
+
+
+def test_search_can_be_turned_off(site: Path) -> None:
+    config = site / "site.toml"
+    config.write_text("search = false\n" + config.read_text())  # a top-level key: first
+    result = thread_cli("build", "--root", site)
+    assert result.exit_code == 0, result.output
+    assert not (site / "_site/pagefind").exists()
+    html = (site / "_site/demo/first/index.html").read_text()
+    assert "pagefind/" not in html and 'id="search"' not in html
