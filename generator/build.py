@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from generator import cache, incremental, markdown, parallel, units
+from generator import cache, incremental, markdown, parallel, standalone, units
 from generator.citations import attach_references
 from generator.config import Config, load_config
 from generator.content import Article, Content, Page, Thread, load_content
@@ -45,6 +45,11 @@ class Build:
     reused_uses: dict[int, list] = field(default_factory=dict)
     versions: dict = field(default_factory=dict)
     written: list[str] = field(default_factory=list)
+    prerendered: dict[int, standalone.Rendered] = field(default_factory=dict)
+    """id(document) → outputs of a self-contained document, rendered in the documents stage."""
+    renderer: Renderer | None = None
+    errors: ErrorCollector = field(default_factory=ErrorCollector)
+    """Problems found by the load stage, reported with those of the documents stage."""
     search_digest: str = ""
     """Hash of the pages the search index was built from (to skip re-indexing)."""
     """Output paths this build wrote (an incremental build skips unchanged files)."""
@@ -55,7 +60,7 @@ class Build:
 
 
 def load(build: Build) -> None:
-    """Read config and every content file, and parse the Markdown the cache cannot vouch for."""
+    """Read config, front matter and bibliographies; find the pages the cache can supply."""
     build.config = load_config(build.root)
     try:
         build.figures = load_plan(build.root, build.config)
@@ -74,9 +79,33 @@ def load(build: Build) -> None:
         record = incremental.reusable(build, doc) if not errors.errors else None
         if record is not None:
             build.reused[id(doc)] = (doc, record)
-        else:
-            parse(doc, errors)
+    build.errors = errors  # raised with the Markdown errors, so all are reported at once
+
+
+def documents(build: Build) -> None:
+    """Parse every document the cache cannot supply; self-contained ones are also checked and
+    rendered right away, across processes (generator/standalone.py)."""
+    errors = build.errors
+    todo = [d for d in build.content.documents()
+            if id(d) not in build.reused and not isinstance(d, Thread) and not errors.errors]
+    renderer = renderer_for(build)
+    tasks = [partial(standalone.process, build, renderer, doc) for doc in todo]
+    for doc, rendered in zip(todo, parallel.run_all(tasks)):
+        if rendered is not None:
+            build.prerendered[id(doc)] = rendered
+    for doc in build.content.documents():
+        if id(doc) not in build.reused and id(doc) not in build.prerendered and not doc.env:
+            parse(doc, errors)  # parsed in a worker, which sent back no tokens
     errors.raise_if_any()
+
+
+def renderer_for(build: Build) -> Renderer:
+    """One renderer per build, so templates compile once (per worker process)."""
+    if build.renderer is None:
+        templates = theme_dir(build.root, build.config) / "templates"
+        build.renderer = Renderer(build.config, build.content, templates, build.resolver,
+                                  build.live_reload)
+    return build.renderer
 
 
 def parse(doc, errors: ErrorCollector) -> None:
@@ -91,8 +120,13 @@ def resolve(build: Build) -> None:
     build.resolver.figures = build.figures
     for doc, record in build.reused.values():
         incremental.register(build, doc, record)
-    documents = [d for d in build.content.documents() if id(d) not in build.reused]
-    check_documents(documents, build.resolver, errors)
+    for key, rendered in build.prerendered.items():
+        build.resolver.assets.update((asset.url, asset) for asset in rendered.assets)
+        build.resolver.document_assets[key] = rendered.embedded
+        build.resolver.cited[key] = {k: n for n, k in enumerate(rendered.cited, 1)}
+    remaining = [d for d in build.content.documents()
+                 if id(d) not in build.reused and id(d) not in build.prerendered]
+    check_documents(remaining, build.resolver, errors)
     build.resolver.unit_jobs = schedule_units(build)
     late = incremental.stale_icons(build)  # a new reference elsewhere moved a layer's icons
     for doc in late:
@@ -160,8 +194,8 @@ def compute_figures(build: Build) -> None:
 def render(build: Build) -> None:
     """Render every page, feed and listing into memory."""
     theme = theme_dir(build.root, build.config)
-    renderer = Renderer(build.config, build.content, theme / "templates", build.resolver,
-                        build.live_reload)
+    renderer = renderer_for(build)
+    renderer.resolver = build.resolver
     out = build.outputs
     content = build.content
     out["index.html"] = renderer.page("home.html", "")
@@ -174,6 +208,8 @@ def render(build: Build) -> None:
     for doc in content.documents():
         if id(doc) in build.reused:  # unchanged, and so is everything it shows: keep the file
             out.update((path, build.out_dir / path) for path in incremental.outputs_of(doc))
+        elif id(doc) in build.prerendered:
+            out.update(build.prerendered[id(doc)].outputs)
         elif isinstance(doc, Article):
             pages[doc.url + "index.html"] = partial(renderer.article, doc)
             out[doc.url + "citation.bib"] = renderer.citation(doc).bibtex.encode()
@@ -209,7 +245,8 @@ def write(build: Build) -> None:
                                                 build.search_digest, build.cache.out_dir))
 
 
-STAGES = [("load", load), ("resolve", resolve), ("figures", compute_figures), ("render", render),
+STAGES = [("load", load), ("documents", documents), ("resolve", resolve),
+          ("figures", compute_figures), ("render", render),
           ("search", index_search), ("write", write)]
 CHECK_STAGES = [(name, stage) for name, stage in STAGES if name not in ("figures", "write")]
 CHECK_STAGES.append(("links", check_site_links))  # every internal link and #anchor resolves

@@ -1,0 +1,80 @@
+"""Self-contained documents: parsed, checked and rendered in one go, across processes.
+
+Most articles need nothing from the rest of the site beyond front matter, which the load stage
+has read: their citations, footnotes, labels, cross-references and static figures resolve within
+the document. Such a document is parsed, checked and rendered by one task, in a forked worker
+when the site is large (:mod:`generator.parallel`), and only its page bytes and the files it
+embeds come back — no tokens cross a process boundary, and none stay in memory after it.
+
+A document that uses a figure builder or a ``{unit}`` reference joins the site-wide stages
+(its figures are keyed and computed with everyone's, its units get pages), and so does a
+document with any problem, so that its errors are reported with all the others. Either way the
+bytes are the same as from the site-wide path: the same checks and the same renderer run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from generator import markdown
+from generator.content import Article, Document, Page
+from generator.errors import ErrorCollector
+from generator.resolve import Asset, Resolver
+
+if TYPE_CHECKING:
+    from generator.build import Build
+    from generator.render import Renderer
+
+
+@dataclass
+class Rendered:
+    """A self-contained document's outputs and what the build cache records about it."""
+
+    outputs: dict[str, bytes]
+    assets: list[Asset] = field(default_factory=list)
+    embedded: list[Path] = field(default_factory=list)
+    cited: list[str] = field(default_factory=list)
+
+
+def is_self_contained(tokens: list, builders: dict) -> bool:
+    from generator.build import calls
+
+    return not any(call.name in builders or call.kind == "role" and call.name == "unit"
+                   for call in calls(tokens))
+
+
+def process(build: Build, renderer: Renderer, document: Document) -> Rendered | None:
+    """Parse, check and render ``document``; None if it must go the site-wide way."""
+    from generator.build import check_documents
+    from generator.errors import BuildFailed
+
+    errors = ErrorCollector()
+    tokens, env = markdown.parse(document.source.body, document.source.path,
+                                 document.source.body_line - 1, errors)
+    if errors.errors:
+        return None  # parsed again by the caller, which reports the errors with all others
+    document.tokens, document.env = tokens, env
+    if not is_self_contained(tokens, build.figures.builders):
+        return None  # unchecked: the caller keeps the tokens (when in this process)
+    resolver = Resolver(build.root, errors)
+    resolver.figures = build.figures
+    try:
+        check_documents([document], resolver, errors)
+    except BuildFailed:
+        document.tokens, document.env = [], {}
+        return None
+    renderer.resolver = resolver
+    if isinstance(document, Article):
+        outputs = {document.url + "index.html": renderer.article(document),
+                   document.url + "citation.bib": renderer.citation(document).bibtex.encode()}
+    elif isinstance(document, Page):
+        outputs = {document.url + "index.html": renderer.page("page.html", document.url,
+                                                              document)}
+    else:
+        return None
+    document.tokens, document.env = [], {}
+    return Rendered(outputs, list(resolver.assets.values()),
+                    resolver.document_assets.get(id(document), []),
+                    list(resolver.cited.get(id(document), {})))
