@@ -31,6 +31,7 @@ import corpus  # bench/ is a folder of scripts, not a package
 BENCH = Path(__file__).resolve().parent
 MKDOCS_VENV = BENCH / ".venv"
 MKDOCS_VERSION = "1.6.1"
+NO_SEARCH = "thread (ours), search off"
 CACHE_DIRS = (".thread-cache",)
 """Folders in the site root that a cold build must not find (the persistent build cache)."""
 
@@ -119,17 +120,28 @@ def clean(*paths: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def bench_ours(site: Path, out: Path, runs: int, articles: int) -> list[Result]:
+def without_search(site: Path) -> Path:
+    """A copy of our corpus site with ``search = false``: the same work Hugo does (no index)."""
+    copy = site.with_name(site.name + "-no-search")
+    clean(copy)
+    shutil.copytree(site, copy, ignore=shutil.ignore_patterns(*CACHE_DIRS))
+    config = copy / "site.toml"
+    config.write_text("search = false\n" + config.read_text())
+    return copy
+
+
+def bench_ours(site: Path, out: Path, runs: int, articles: int,
+               tool: str = "thread (ours)") -> list[Result]:
     """Cold (empty output, no cache), no-change rebuild, and rebuild after editing one article."""
     caches = [site / name for name in CACHE_DIRS]
-    cold = Result("thread (ours)", "cold build", articles)
+    cold = Result(tool, "cold build", articles)
     for _ in range(runs):
         clean(out, *caches)
         cold.samples.append(measure(ours(site, out)))
-    unchanged = Result("thread (ours)", "no-change rebuild", articles)
+    unchanged = Result(tool, "no-change rebuild", articles)
     for _ in range(runs):
         unchanged.samples.append(measure(ours(site, out)))
-    edited = Result("thread (ours)", "one article edited", articles)
+    edited = Result(tool, "one article edited", articles)
     target = min((site / "content").rglob("*.md"))
     original = target.read_bytes()
     try:
@@ -209,28 +221,42 @@ def table(results: list[Result], articles: int) -> str:
 
 
 def targets(results: list[Result], articles: int, scale: int) -> str:
-    """The issue's targets, each with the measured ratio and whether it is met."""
-    cold = find(results, "thread", articles=articles)
+    """The issue's targets, each with the measured ratio and whether it is met: for our build
+    with its search index, and without it (Hugo builds none; MkDocs builds a lunr index)."""
     hugo, mkdocs = find(results, "Hugo"), find(results, "MkDocs")
-    rows = ["| target | measured | met? |", "|---|---|---|"]
-
-    def row(name: str, value: float | None, limit: float, unit: str, smaller: bool = True):
-        if value is None:
-            rows.append(f"| {name} | not measured | – |")
-        else:
-            ok = value <= limit if smaller else value >= limit
-            rows.append(f"| {name} | {value:.2f}{unit} | {'yes' if ok else 'no'} |")
-
+    tools = [("thread (ours)", "with search"), (NO_SEARCH, "search off")]
+    rows = ["| target | " + " | ".join(label for _, label in tools) + " |",
+            "|---|" + "---|" * len(tools)]
     ratio = (lambda r, base: r.median / base.median if r and base else None)
-    row("cold ≤ 1.5× Hugo", ratio(cold, hugo), 1.5, "×")
-    row("cold ≥ 5× faster than MkDocs", ratio(mkdocs, cold), 5, "× faster", smaller=False)
-    row("no-change ≤ 0.15× Hugo cold",
-        ratio(find(results, "thread", "no-change rebuild", articles), hugo), 0.15, "×")
-    row("one edit ≤ 0.2× Hugo cold",
-        ratio(find(results, "thread", "one article edited", articles), hugo), 0.2, "×")
-    big = find(results, "thread", articles=scale)
-    row(f"{scale:,} articles ≤ 10× the {articles:,} time", ratio(big, cold), 10, "×")
-    row(f"{scale:,} articles in ≤ 2 GB", big.peak_mb / 1024 if big else None, 2, " GB")
+
+    def row(name: str, values: list[float | None], limit: float, unit: str,
+            smaller: bool = True) -> None:
+        cells = []
+        for value in values:
+            if value is None:
+                cells.append("not measured")
+            else:
+                ok = value <= limit if smaller else value >= limit
+                cells.append(f"{value:.2f}{unit} ({'met' if ok else 'not met'})")
+        rows.append(f"| {name} | " + " | ".join(cells) + " |")
+
+    def each(scenario: str, base: Result | None, invert: bool = False) -> list[float | None]:
+        found = [next((r for r in results if r.tool == tool and r.scenario == scenario
+                       and r.articles == articles), None) for tool, _ in tools]
+        return [ratio(base, r) if invert else ratio(r, base) for r in found]
+
+    row("cold ≤ 1.5× Hugo", each("cold build", hugo), 1.5, "×")
+    row("cold ≥ 5× faster than MkDocs", each("cold build", mkdocs, invert=True), 5, "× faster",
+        smaller=False)
+    row("no-change ≤ 0.15× Hugo cold", each("no-change rebuild", hugo), 0.15, "×")
+    row("one edit ≤ 0.2× Hugo cold", each("one article edited", hugo), 0.2, "×")
+    cold = [next((r for r in results if r.tool == tool and r.scenario == "cold build"
+                  and r.articles == articles), None) for tool, _ in tools]
+    big = [next((r for r in results if r.tool == tool and r.articles == scale), None)
+           for tool, _ in tools]
+    row(f"{scale:,} articles ≤ 10× the {articles:,} time",
+        [ratio(b, c) for b, c in zip(big, cold)], 10, "×")
+    row(f"{scale:,} articles in ≤ 2 GB", [b.peak_mb / 1024 if b else None for b in big], 2, " GB")
     return "\n".join(rows)
 
 
@@ -258,6 +284,8 @@ def main() -> None:
     sites = corpus.generate(args.work / "corpus", args.articles)
     out = args.work / "out"
     results = bench_ours(sites["thread"], out / "thread", args.runs, args.articles)
+    results += bench_ours(without_search(sites["thread"]), out / "thread-no-search", args.runs,
+                          args.articles, NO_SEARCH)
     if args.no_hugo:
         pass
     elif shutil.which("hugo"):
@@ -269,11 +297,13 @@ def main() -> None:
     results += bench_markdown_it(sites["thread"], args.runs, args.articles)
     if args.scale:
         big = corpus.generate(args.work / "scale", args.scale_articles, layouts=("thread",))
-        result = Result("thread (ours)", "cold build", args.scale_articles)
-        for _ in range(args.scale_runs):
-            clean(out / "scale", *[big["thread"] / name for name in CACHE_DIRS])
-            result.samples.append(measure(ours(big["thread"], out / "scale")))
-        results.append(result)
+        for tool, site in (("thread (ours)", big["thread"]),
+                           (NO_SEARCH, without_search(big["thread"]))):
+            result = Result(tool, "cold build", args.scale_articles)
+            for _ in range(args.scale_runs):
+                clean(out / "scale", *[site / name for name in CACHE_DIRS])
+                result.samples.append(measure(ours(site, out / "scale")))
+            results.append(result)
     print(f"{machine()}; `bench/run.py --articles {args.articles} --runs {args.runs}"
           f"{' --scale' if args.scale else ''}`\n")
     print(table(results, args.articles) + "\n")
