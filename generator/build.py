@@ -216,7 +216,7 @@ def render(build: Build) -> None:
         elif isinstance(doc, Page):
             pages[doc.url + "index.html"] = partial(renderer.page, "page.html", doc.url, doc)
     out.update(zip(pages, parallel.run_all(list(pages.values()))))  # the bulk: across processes
-    for model, layer, index in sorted(build.resolver.units):
+    for model, layer, index in units.pages(build.resolver):
         out[units.unit_url(model, layer, index) + "index.html"] = renderer.unit(model, layer, index)
     for model in sorted({model for model, _, _ in build.resolver.units}):
         out[f"units/{model}/index.html"] = renderer.model(model)

@@ -199,21 +199,22 @@ class Renderer:
                          entry_affiliations=lambda a: ", ".join(self.affiliation_names(a)))
 
     def unit(self, model: str, layer: str, index: int) -> bytes:
-        """A unit's page: its feature visualisation and the articles that reference it."""
-        from generator.units import unit_url
+        """A unit's page: its visualisations, strongest weights and the articles that reference
+        it (a unit shown only beside referenced ones gets a simpler page, see units.pages)."""
+        from generator.units import unit_page, unit_url
 
-        refs = self.resolver.units[(model, layer, index)]
+        refs = self.resolver.units.get((model, layer, index), [])
         backlinks = list({id(call.document): call.document for call in refs}.values())
         return self.page("unit.html", unit_url(model, layer, index), None, model=model,
-                         layer=layer, index=index, backlinks=backlinks)
+                         layer=layer, index=index, backlinks=backlinks,
+                         unit=unit_page(self.resolver, model, layer, index))
 
     def model(self, model: str) -> bytes:
-        """A model's index: every referenced unit, by layer."""
-        layers: dict[str, list[int]] = {}
-        for name, layer, index in sorted(self.resolver.units):
-            if name == model:
-                layers.setdefault(layer, []).append(index)
-        return self.page("model.html", f"units/{model}/", None, model=model, layers=layers)
+        """A model's index: every unit with a page, by layer in network order."""
+        from generator.units import model_index
+
+        return self.page("model.html", f"units/{model}/", None, model=model,
+                         layers=model_index(self.resolver, model))
 
     def affiliation_names(self, article: Article) -> list[str]:
         names = (self.config.affiliations[key].name

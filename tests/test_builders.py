@@ -93,6 +93,58 @@ def test_tuning_curve_builder(ctx, tmp_path) -> None:
     assert len(out.data["rows"]) == 4
 
 
+def test_model_layers_records_order_and_what_each_layer_reads(ctx) -> None:
+    from figures.model_layers_figure import model_layers
+
+    data = model_layers(ctx, "planted", input_size=64).data
+    assert data["order"] == ["conv1", "relu1", "pool1", "conv2", "relu2", "conv3", "relu3"]
+    assert data["reads"]["conv1"] == "" and data["reads"]["conv2"] == "pool1"
+    assert data["layers"]["pool1"] == 8
+
+
+def test_layer_graph_follows_in_place_and_functional_relus() -> None:
+    from torch import nn
+
+    from figures.graph import trace
+
+    class Net(nn.Module):  # an in-place ReLU module, then a ReLU outside any module
+        def __init__(self):
+            super().__init__()
+            self.a = nn.Conv2d(3, 4, 3)
+            self.act = nn.ReLU(inplace=True)
+            self.b = nn.Conv2d(4, 5, 3)
+            self.c = nn.Conv2d(5, 2, 1)
+
+        def forward(self, x):
+            return self.c(torch.relu(self.b(self.act(self.a(x)))))
+
+    graph = trace(Net().eval(), torch.zeros(1, 3, 16, 16))
+    assert graph.reads == {"a": "", "act": "a", "b": "act", "c": "b"}
+    assert graph.family("a") == ["a", "act"] and graph.conv("act") == "a"
+    assert graph.readers("a") == ["b"] and graph.name("a", []) == "act"
+    assert graph.name("a", ["a"]) == "a" and graph.readers("c") == []
+
+
+def test_unit_weights_builder(ctx, tmp_path) -> None:
+    from figures.unit_weights_figure import unit_weights
+
+    out = unit_weights(ctx, "planted", "relu1", ["4"], k=2, names=["relu1", "conv2"],
+                       icon_size=32, icon_steps=2, input_size=64)
+    (unit,) = out.data["units"]
+    assert (out.data["inputs_from"], out.data["outputs_to"]) == ("conv1", ["conv2"])  # via pool1
+    assert [x["label"] for x in unit["inputs"]] == ["input red", "input green"]
+    assert all(x["label"].startswith("conv2:") and x["icon"] for x in unit["outputs"])
+    assert all(-1 <= x["peak"] <= 1 for x in unit["inputs"] + unit["outputs"])
+    out = unit_weights(ctx, "planted", "conv2", ["0"], k=2, icon_size=32, icon_steps=2,
+                       input_size=64)  # no names given: the ReLUs after the convolutions
+    assert {x["layer"] for x in out.data["units"][0]["inputs"]} == {"relu1"}
+    assert {x["layer"] for x in out.data["units"][0]["outputs"]} == {"relu3"}
+    out = unit_weights(ctx, "inception", "mixed3a:0", k=2, icon_size=48, icon_steps=2)
+    (unit,) = out.data["units"]  # a concatenation: no convolution of its own computes it
+    assert unit["inputs"] == [] and len(out.data["outputs_to"]) == 4 and len(unit["outputs"]) == 2
+    assert "image-0.png" in stored(out, tmp_path)
+
+
 def test_trained_cnn_trains_once_and_every_builder_reads_it(ctx, tmp_path, monkeypatch) -> None:
     from figures import trained
     from figures.models import load_model

@@ -1,7 +1,9 @@
 """``{unit}`model/layer:index` ``: a link to a unit's page, with its feature-viz icon as a card.
 
-Every referenced unit gets a page (``units/<model>/<layer>/<index>/``) listing the articles that
-reference it; the icons come from one batched ``feature-viz`` job per layer (generator/units.py).
+Every referenced unit gets a page (``units/<model>/<layer>/<index>/``) with its visualisations,
+its strongest weights and the articles that reference it; the icons come from one batched
+``feature-viz`` job per layer (generator/units.py says what else the pages show, and which
+other units get one).
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from generator import build as pipeline
+from generator.units import unit_url
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -30,7 +31,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-component-update", "--disable-sync"]
 OUTPUT = REPO / "test-output" / "browser"
 WIDTHS = (360, 1280)
-PAGE_TYPES = ("home", "thread", "article", "comment", "page", "404")
+PAGE_TYPES = ("home", "thread", "article", "comment", "page", "unit", "404")
 
 
 def ensure_installed(program: Path, package: str) -> Path:
@@ -74,6 +75,7 @@ def page_types(build: pipeline.Build) -> dict[str, str]:
     pages["article"] = next(a.url for a in articles if a.meta.kind == "article")
     pages["comment"] = next(a.url for a in articles if a.meta.kind == "comment")
     pages["page"] = build.content.pages[0].url
+    pages["unit"] = unit_url(*min(build.resolver.units))  # a referenced unit, every section
     pages["404"] = "no-such-page/"
     return pages
 
