@@ -50,6 +50,8 @@ class Build:
     renderer: Renderer | None = None
     errors: ErrorCollector = field(default_factory=ErrorCollector)
     """Problems found by the load stage, reported with those of the documents stage."""
+    fingerprint: str = ""
+    """The site's inputs when this build started (:func:`generator.cache.site_fingerprint`)."""
     search_digest: str = ""
     """Hash of the pages the search index was built from (to skip re-indexing)."""
     """Output paths this build wrote (an incremental build skips unchanged files)."""
@@ -67,6 +69,7 @@ def load(build: Build) -> None:
     except SiteError as exc:
         raise BuildFailed([exc]) from None
     if build.use_cache:
+        build.fingerprint = cache.site_fingerprint(build.root, build.out_dir, build.live_reload)
         salt = cache.salt((build.root / "site.toml").read_bytes(), build.live_reload)
         build.cache = cache.load(build.root, salt, str(build.out_dir.resolve()))
     build.templates = cache.Templates(theme_dir(build.root, build.config) / "templates")
@@ -241,8 +244,8 @@ def write(build: Build) -> None:
         records = {doc.source.path.as_posix(): build.reused[id(doc)][1] if id(doc) in build.reused
                    else incremental.new_record(build, doc)
                    for doc in build.content.documents() if not isinstance(doc, Thread)}
-        cache.save(build.root, cache.BuildCache(build.cache.salt, records, stamps,
-                                                build.search_digest, build.cache.out_dir))
+        cache.save(build.root, cache.BuildCache(build.cache.salt, build.fingerprint, records,
+                                                stamps, build.search_digest, build.cache.out_dir))
 
 
 STAGES = [("load", load), ("documents", documents), ("resolve", resolve),

@@ -25,6 +25,7 @@ cache: they look at the whole site.
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -35,6 +36,8 @@ from generator.write import write_file
 
 FOLDER = ".thread-cache"
 FILE = "build.pickle"
+QUICK = "quick.pickle"
+"""The fingerprint and output stamps alone, for :func:`up_to_date`."""
 FORMAT = 1
 SHAPING_LIBRARIES = ("jinja2", "markdown-it-py", "mdit-py-plugins", "pygments", "latex2mathml",
                      "pybtex", "pydantic", "pagefind")
@@ -100,6 +103,8 @@ class DocRecord:
 @dataclass
 class BuildCache:
     salt: str = ""
+    fingerprint: str = ""
+    """:func:`site_fingerprint` when the build that wrote this cache started."""
     documents: dict[str, DocRecord] = field(default_factory=dict)
     """Site-relative Markdown path → record."""
     outputs: dict[str, Stamp] = field(default_factory=dict)
@@ -116,6 +121,44 @@ class BuildCache:
     def kept(self, out_dir: Path, paths: list[str]) -> bool:
         """Every one of ``paths`` is in ``out_dir`` exactly as the last build wrote it."""
         return all(p in self.outputs and self.outputs[p].matches(out_dir / p) for p in paths)
+
+
+def site_fingerprint(root: Path, out_dir: Path, live_reload: bool) -> str:
+    """Size and mtime of every file under the site root (dot-folders, caches and the output
+    folder aside) plus the salt: equal fingerprints mean the site's inputs did not change.
+
+    A false "changed" costs only the normal, content-hashed build; stat-based is enough."""
+    out_dir = out_dir.resolve()
+    parts = [salt((root / "site.toml").read_bytes(), live_reload)]
+    for folder, dirs, files in os.walk(root):
+        here = Path(folder)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__"
+                         and (here / d).resolve() != out_dir)
+        for name in sorted(files):
+            stat = (here / name).stat()
+            parts.append(f"{(here / name).relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns}")
+    return text_digest(*parts)
+
+
+def up_to_date(root: Path, out_dir: Path, live_reload: bool = False) -> bool:
+    """Nothing under the site root changed since the last successful build started, and its
+    output folder is exactly as that build left it: there is nothing to do."""
+    try:
+        with (root / FOLDER / QUICK).open("rb") as handle:
+            quick = pickle.load(handle)  # builtins only: loads without the generator's modules
+        return quick["out_dir"] == str(out_dir.resolve()) \
+            and quick["fingerprint"] == site_fingerprint(root, out_dir, live_reload) \
+            and all(_stat(out_dir / path) == stamp for path, stamp in quick["stamps"].items())
+    except (OSError, pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError):
+        return False
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns
 
 
 def cache_path(root: Path) -> Path:
@@ -135,7 +178,7 @@ def load(root: Path, salt: str, out_dir: str) -> BuildCache:
     cache = stored["cache"]
     if not isinstance(cache, BuildCache) or cache.out_dir != out_dir:
         return BuildCache(salt, out_dir=out_dir)
-    if cache.salt != salt:  # every page is rebuilt; the output folder's files are still known
+    if salt and cache.salt != salt:  # every page is rebuilt; the output files are still known
         return BuildCache(salt, outputs=cache.outputs, search=cache.search, out_dir=out_dir)
     return cache
 
@@ -143,6 +186,9 @@ def load(root: Path, salt: str, out_dir: str) -> BuildCache:
 def save(root: Path, cache: BuildCache) -> None:
     data = pickle.dumps({"format": FORMAT, "cache": cache}, protocol=pickle.HIGHEST_PROTOCOL)
     write_file(cache_path(root), data)
+    quick = {"fingerprint": cache.fingerprint, "out_dir": cache.out_dir,
+             "stamps": {path: (s.size, s.mtime_ns) for path, s in cache.outputs.items()}}
+    write_file(root / FOLDER / QUICK, pickle.dumps(quick, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def salt(config_bytes: bytes, live_reload: bool) -> str:

@@ -10,9 +10,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from generator import build as pipeline
 from generator.errors import BuildFailed, SiteError
-from generator.figures import FigureRun, RichReporter, collect_garbage, store_rows
 
 console = Console(stderr=True, highlight=False)
 
@@ -72,10 +70,18 @@ def build(root: Path | None, out: Path | None, frozen: bool, workers: int | None
     lets the next build re-render and re-write only the pages whose inputs changed.
     """
     started = time.perf_counter()
-    figure_run = FigureRun(frozen, workers, device, RichReporter(console))
     root = site_root(root)
     if no_cache:
-        (root / ".thread-cache" / "build.pickle").unlink(missing_ok=True)
+        for name in ("build.pickle", "quick.pickle"):
+            (root / ".thread-cache" / name).unlink(missing_ok=True)
+    elif _nothing_changed(root, out):
+        console.print(f"Nothing changed since the last build ({time.perf_counter() - started:.2f}"
+                      " s); nothing was written.")
+        return
+    from generator import build as pipeline
+    from generator.figures import FigureRun, RichReporter
+
+    figure_run = FigureRun(frozen, workers, device, RichReporter(console))
     try:
         result = pipeline.run(root, out=out.resolve() if out else None,
                               figure_run=figure_run, use_cache=True)
@@ -87,6 +93,20 @@ def build(root: Path | None, out: Path | None, frozen: bool, workers: int | None
                   f"written) into {result.out_dir} in {time.perf_counter() - started:.2f} s")
 
 
+def _nothing_changed(root: Path, out: Path | None) -> bool:
+    """The fast path of a rebuild, before the generator's modules load (stdlib only)."""
+    import tomllib
+
+    from generator import cache
+
+    try:
+        settings = tomllib.loads((root / "site.toml").read_text(encoding="utf-8"))
+        out_dir = out or root / str(settings.get("output_dir", "_site"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False  # the normal build reports the problem
+    return cache.up_to_date(root, out_dir)
+
+
 @main.command()
 @root_option
 def check(root: Path | None) -> None:
@@ -94,6 +114,8 @@ def check(root: Path | None) -> None:
 
     Prints one `path:line: message` per problem and exits 1 if there is any.
     """
+    from generator import build as pipeline
+
     try:
         pipeline.run(site_root(root), stages=pipeline.CHECK_STAGES)
     except BuildFailed as failure:
@@ -143,6 +165,8 @@ def figures() -> None:
 
 
 def _figure_plan(root: Path | None):
+    from generator import build as pipeline
+
     try:
         stages = pipeline.STAGES[:[name for name, _ in pipeline.STAGES].index("resolve") + 1]
         return pipeline.run(site_root(root), stages=stages).figures
@@ -155,6 +179,8 @@ def _figure_plan(root: Path | None):
 @root_option
 def figures_list(root: Path | None) -> None:
     """List the figures the site uses and the store's entries: fresh, stale or unreferenced."""
+    from generator.figures import store_rows
+
     rows = store_rows(_figure_plan(root))
     for row in rows:
         click.echo(f"{row.key}  {row.state:<12}  {row.builder:<20}  {row.where}")
@@ -166,6 +192,8 @@ def figures_list(root: Path | None) -> None:
 @root_option
 def figures_gc(root: Path | None) -> None:
     """Remove store entries that no article uses (and leftovers of interrupted builds)."""
+    from generator.figures import collect_garbage
+
     removed = collect_garbage(_figure_plan(root))
     for name in removed:
         click.echo(f"removed {name}")

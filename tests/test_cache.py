@@ -220,3 +220,18 @@ def test_a_new_unit_reference_rebuilds_the_pages_showing_that_layers_icons(tmp_p
     reused = {doc.source.path.name for doc, _ in result.reused.values()}
     assert reused == {"c.md"}  # a.md's cards show conv1 icons from the new job: re-rendered
     assert "demo/b/index.html" in changed and "demo/c/index.html" not in changed
+
+
+def test_nothing_changed_is_found_without_loading_the_site(demo: Path) -> None:
+    """The CLI's fast path: unchanged inputs and an intact output folder mean no build at all;
+    any edited input or damaged output goes through the (content-hashed) build."""
+    assert thread_cli("build", "--root", demo).exit_code == 0  # records the fingerprint
+    assert "Nothing changed" in thread_cli("build", "--root", demo).output
+    page = demo / "_site/planted/curves-from-edges/index.html"
+    page.write_text("damaged")
+    assert "Nothing changed" not in thread_cli("build", "--root", demo).output
+    assert page.read_text().startswith("<!doctype html>")
+    assert "Nothing changed" in thread_cli("build", "--root", demo).output
+    replace(demo / "theme/templates/partials/byline.html", "<", "<!-- edited -->\n<")
+    result = thread_cli("build", "--root", demo)
+    assert "Nothing changed" not in result.output and "written" in result.output
