@@ -244,6 +244,9 @@ def write(build: Build) -> None:
         records = {doc.source.path.as_posix(): build.reused[id(doc)][1] if id(doc) in build.reused
                    else incremental.new_record(build, doc)
                    for doc in build.content.documents() if not isinstance(doc, Thread)}
+        if build.fingerprint != cache.site_fingerprint(build.root, build.out_dir,
+                                                       build.live_reload):
+            build.fingerprint = ""  # changed while building (new figures, edits): no fast path
         cache.save(build.root, cache.BuildCache(build.cache.salt, build.fingerprint, records,
                                                 stamps, build.search_digest, build.cache.out_dir))
 

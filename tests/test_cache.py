@@ -235,3 +235,23 @@ def test_nothing_changed_is_found_without_loading_the_site(demo: Path) -> None:
     replace(demo / "theme/templates/partials/byline.html", "<", "<!-- edited -->\n<")
     result = thread_cli("build", "--root", demo)
     assert "Nothing changed" not in result.output and "written" in result.output
+
+
+def test_a_build_that_changes_the_site_root_leaves_no_fast_path(demo: Path) -> None:
+    """A build that writes into the site root (the figures stage adding store entries) or
+    runs beside an edit records no fingerprint: the next build looks at everything again.
+    Otherwise deleting the new store entries afterwards would read as "nothing changed"."""
+    from generator import cache
+
+    def add_store_entry(build: pipeline.Build) -> None:  # what computing a figure does
+        (demo / "figures/store/new-entry").mkdir()
+        (demo / "figures/store/new-entry/manifest.json").write_text("{}")
+
+    stages = list(pipeline.STAGES)
+    stages.insert([name for name, _ in stages].index("figures") + 1, ("compute", add_store_entry))
+    result = pipeline.run(demo, stages=stages, use_cache=True)
+    assert not cache.up_to_date(demo, result.out_dir)
+    shutil.rmtree(demo / "figures/store/new-entry")  # back to how the build found the root
+    assert not cache.up_to_date(demo, result.out_dir)
+    pipeline.run(demo, use_cache=True)
+    assert cache.up_to_date(demo, result.out_dir)
