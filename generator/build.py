@@ -13,8 +13,9 @@ from generator.config import Config, load_config
 from generator.content import Article, Content, Page, Thread, load_content
 from generator.directives import DIRECTIVES, ROLES
 from generator.errors import BuildFailed, ErrorCollector, SiteError
-from generator.figures import FigurePlan, FigureRun, compute, installed_versions, load_plan
+from generator.jobs import installed_versions
 from generator.links import check_site_links
+from generator.plan import FigurePlan, FigureRun, compute, load_plan
 from generator.render import Renderer, theme_dir
 from generator.resolve import Resolver, number_labels
 from generator.search import index_search

@@ -79,7 +79,7 @@ def build(root: Path | None, out: Path | None, frozen: bool, workers: int | None
                       " s); nothing was written.")
         return
     from generator import build as pipeline
-    from generator.figures import FigureRun, RichReporter
+    from generator.plan import FigureRun, RichReporter
 
     figure_run = FigureRun(frozen, workers, device, RichReporter(console))
     try:
@@ -179,7 +179,7 @@ def _figure_plan(root: Path | None):
 @root_option
 def figures_list(root: Path | None) -> None:
     """List the figures the site uses and the store's entries: fresh, stale or unreferenced."""
-    from generator.figures import store_rows
+    from generator.plan import store_rows
 
     rows = store_rows(_figure_plan(root))
     for row in rows:
@@ -192,7 +192,7 @@ def figures_list(root: Path | None) -> None:
 @root_option
 def figures_gc(root: Path | None) -> None:
     """Remove store entries that no article uses (and leftovers of interrupted builds)."""
-    from generator.figures import collect_garbage
+    from generator.plan import collect_garbage
 
     removed = collect_garbage(_figure_plan(root))
     for name in removed:

@@ -56,7 +56,7 @@ class Resolver:
     unit_jobs: Any = None
     """The store uses behind unit icons and checks (generator/units.py)."""
     figures: Any = None
-    """The build's :class:`~generator.figures.FigurePlan`: builder directives schedule jobs here."""
+    """The build's :class:`~generator.plan.FigurePlan`: builder directives schedule jobs here."""
 
     document_assets: dict[int, list[Path]] = field(default_factory=dict)
     """Per document: the files its directives embed (recorded by the build cache)."""

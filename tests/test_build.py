@@ -136,9 +136,9 @@ def test_demo_builds_from_the_committed_store_without_torch(tmp_path: Path) -> N
     import subprocess
     import sys
 
-    script = ("import sys; from pathlib import Path; from generator import build, figures; "
+    script = ("import sys; from pathlib import Path; from generator import build, plan; "
               f"build.run(Path({str(REPO)!r}), out=Path({str(tmp_path / 'out')!r}), "
-              "figure_run=figures.FigureRun(frozen=True)); "
+              "figure_run=plan.FigureRun(frozen=True)); "
               "print(sorted(m for m in ('torch', 'torchvision', 'lucent') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             check=False, cwd=tmp_path)

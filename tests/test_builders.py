@@ -10,13 +10,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from generator.figures import (
-    FigureContext,
-    Job,
-    ModelRegistry,
-    encode_output,
-    run_job,
-)
+from generator.figures import FigureContext, ModelRegistry
+from generator.jobs import Job, encode_output, run_job
 
 REPO = Path(__file__).resolve().parent.parent
 MODELS = {"planted": {"source": "builtin:planted"},

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import SITES, copy_site, thread_cli
 
-from generator.figures import Job, job_as_json, param_fields, run_job
+from generator.figures import param_fields
+from generator.jobs import Job, job_as_json, run_job
 
 
 @pytest.mark.filterwarnings("ignore::FutureWarning")

@@ -1,0 +1,278 @@
+"""A build's figures: which store entries its directives need, what to compute, how it is
+reported, and store maintenance (``thread figures list`` / ``gc``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from generator.errors import SiteError
+from generator.figures import INSTALLED_FIGURES, PACKAGE, Builder, discover
+from generator.jobs import Job, canonical_json, installed_versions, make_executor
+
+# --- planning and running a build's figures --------------------------------------------------
+
+@dataclass
+class FigureUse:
+    """One builder directive in an article, with the store key its inputs hash to."""
+
+    call: Any
+    job: Job
+    entry: Any = None
+    """The store :class:`~generator.store.Entry` once it exists and is current."""
+
+    @property
+    def where(self) -> str:
+        return f"{self.call.path}:{self.call.line}"
+
+
+@dataclass
+class FigureRun:
+    """How the figures stage runs: from the command line, defaults from site.toml."""
+
+    frozen: bool = False
+    """Fail, naming them, if any figure would need recomputing (deploy CI without a GPU)."""
+    workers: int | None = None
+    device: str | None = None
+    reporter: Any = None
+    """Receives ``start(uses)``, ``advance(key, fraction)``, ``finish(key, error)``, ``close()``."""
+
+
+class FigurePlan:
+    """The site's builders, model registry and store, and the figures its articles use."""
+
+    def __init__(self, root: Path, config, builders: dict[str, Builder]):
+        from generator.store import FigureStore
+
+        self.root, self.config, self.builders = root, config, builders
+        self.store = FigureStore(root / config.figures.store)
+        self.uses: list[FigureUse] = []
+        self._fingerprints: dict[str, str] = {}
+        self.search = [p for p in (root / PACKAGE, INSTALLED_FIGURES) if p.is_dir()]
+
+    def schedule(self, call, params: dict) -> FigureUse:
+        """Key a directive's figure and add it to the build's uses (nothing is computed yet)."""
+        use = self.prepare(call, params)
+        self.uses.append(use)
+        return use
+
+    def prepare(self, call, params: dict) -> FigureUse:
+        """Key a directive's figure without scheduling it; raises SiteError for unknown models."""
+        from generator.store import figure_key, source_digest
+
+        spec = self.builders[call.name]
+        names = [params[p] for p in spec.model_params if params.get(p) is not None]
+        fingerprints = {name: self.fingerprint(name, call) for name in names}
+        key = figure_key(spec.name, source_digest(spec.module, self.search),
+                         canonical_json(params), fingerprints)
+        models = {name: self.config.models[name].model_dump() for name in names}
+        device = self.config.figures.device
+        return FigureUse(call, Job(key, str(self.root), spec.name, params, models, fingerprints,
+                                   device))
+
+    def fingerprint(self, name: str, call) -> str:
+        if name not in self.config.models:
+            from generator.errors import did_you_mean
+
+            known = sorted(self.config.models)
+            raise SiteError(call.path, call.line, f"unknown model '{name}'",
+                            did_you_mean(name, known) or
+                            f"add [models.{name}] to site.toml; known: {', '.join(known) or 'none'}")
+        if name not in self._fingerprints:
+            try:
+                self._fingerprints[name] = model_fingerprint(self.config.models[name], self.root,
+                                                             self.search)
+            except FileNotFoundError as exc:
+                raise SiteError(call.path, call.line, f"model '{name}': file not found: "
+                                f"{exc.filename}") from None
+        return self._fingerprints[name]
+
+    def attach(self, select: Callable[[FigureUse], bool] | None = None) -> list[FigureUse]:
+        """Look every use (or the ``select``ed ones) up in the store; returns those to compute."""
+        versions = installed_versions()
+        stale = []
+        for use in filter(select, self.uses) if select else self.uses:
+            entry = self.store.get(use.job.key)
+            use.entry = entry if entry is not None and entry.is_current(versions) else None
+            if use.entry is None:
+                stale.append(use)
+        return stale
+
+
+def model_fingerprint(model, root: Path, search: list[Path]) -> str:
+    """Hash of a model's weights file, or of its recipe (source, weights, factory code)."""
+    from generator.store import digest, file_digest, source_digest
+
+    kind, _, rest = model.source.partition(":")
+    parts = [model.source, model.weights or "", model.factory or ""]
+    factory = (model.factory or "").removeprefix("python:")
+    if kind == "builtin":
+        from figures.models import BUILTIN
+
+        factory = BUILTIN[rest]
+    if kind == "file":
+        parts.append(file_digest(root / rest))
+    module = factory.partition(":")[0]
+    if module == PACKAGE or module.startswith(PACKAGE + "."):
+        parts.append(source_digest(module, search))
+    return digest(*parts)[:16]
+
+
+def load_plan(root: Path, config) -> FigurePlan:
+    """Discover the site's builders and register one directive per builder (load stage)."""
+    from generator.directives import builder_figure
+
+    builders = discover(root)
+    builder_figure.register_all(builders)
+    return FigurePlan(root, config, builders)
+
+
+def compute(plan: FigurePlan, resolver, run: FigureRun,
+            select: Callable[[FigureUse], bool] | None = None) -> list[SiteError]:
+    """Run the jobs of stale figures (each once), store results, register assets for pages.
+
+    ``select`` limits the run to some uses (the unit checks need ``model-layers`` first)."""
+    stale = plan.attach(select)
+    if run.frozen and stale:
+        return [SiteError(u.call.path, u.call.line, f"figure '{u.call.name}' is stale "
+                          f"(key {u.job.key} is not in {plan.config.figures.store}/)",
+                          "run thread build without --frozen where torch is installed")
+                for u in stale]
+    errors = _run_stale(plan, stale, run) if stale else []
+    plan.attach()
+    plan.store.clean_temporary()
+    for use in plan.uses:
+        if use.entry is not None:
+            use.call.data["assets"] = {name: resolver.asset(use.entry.path(name))
+                                       for name in use.entry.manifest["files"]
+                                       if not name.startswith("files/")}
+    charts = [u for u in plan.uses if u.entry is not None and u.entry.manifest.get("vega_lite")]
+    bundle = resolver.asset(vega_bundle(plan.store)) if charts else None
+    for use in charts:
+        use.call.data["bundle"] = bundle
+    return errors
+
+
+def _run_stale(plan: FigurePlan, stale: list[FigureUse], run: FigureRun) -> list[SiteError]:
+    jobs = list({u.job.key: u.job for u in stale}.values())
+    device = run.device or plan.config.figures.device
+    jobs = [Job(**{**asdict(job), "device": device}) for job in jobs]
+    workers = run.workers if run.workers is not None else plan.config.figures.workers
+    reporter = run.reporter or SilentReporter()
+    reporter.start(jobs)
+    failures: dict[str, str] = {}
+    try:
+        for result in make_executor(workers, len(jobs)).run(jobs, reporter.advance):
+            if result.error is None:
+                plan.store.put(result.key, result.files, result.manifest)
+            else:
+                failures[result.key] = result.error
+            reporter.finish(result.key, result.error)
+    finally:
+        reporter.close()
+    return [SiteError(u.call.path, u.call.line, f"figure builder '{u.call.name}' failed: "
+                      f"{failures[u.job.key]}") for u in stale if u.job.key in failures]
+
+
+def vega_bundle(store) -> Path:
+    """vega, vega-lite and vega-embed in one self-hosted script, cached in the store."""
+    snippet = VEGA_SNIPPET
+    return store.cached_file(f"vega-bundle-{_vl_convert_version()}.js",
+                             lambda: __import__("vl_convert").javascript_bundle(snippet).encode())
+
+
+VEGA_SNIPPET = """
+for (const el of document.querySelectorAll(".vega-chart[data-spec]")) {
+  fetch(el.dataset.spec).then((r) => r.json()).then((spec) =>
+    vegaEmbed(el, spec, {actions: false, renderer: "svg"})).catch(() => {});
+}
+"""
+
+
+class SilentReporter:
+    def start(self, jobs: list[Job]) -> None: ...
+    def advance(self, key: str, fraction: float) -> None: ...
+    def finish(self, key: str, error: str | None) -> None: ...
+    def close(self) -> None: ...
+
+
+class RichReporter:
+    """A progress bar per figure job and one overall, with an ETA, on the given console."""
+
+    def __init__(self, console):
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(),
+                                 TimeRemainingColumn(), console=console, transient=True,
+                                 disable=not console.is_terminal)
+        self.console = console
+        self.tasks: dict[str, Any] = {}
+
+    def start(self, jobs: list[Job]) -> None:
+        self.progress.start()
+        self.overall = self.progress.add_task(f"{len(jobs)} figures", total=len(jobs))
+        for job in jobs:
+            self.tasks[job.key] = self.progress.add_task(f"  {job.builder} {job.key[:8]}", total=1)
+
+    def advance(self, key: str, fraction: float) -> None:
+        self.progress.update(self.tasks[key], completed=min(fraction, 1.0))
+
+    def finish(self, key: str, error: str | None) -> None:
+        self.progress.update(self.tasks[key], completed=1, visible=False)
+        self.progress.advance(self.overall)
+        self.console.print(f"{'[red]failed[/red]' if error else 'computed'} figure "
+                           f"{self.progress.tasks[self.tasks[key]].description.strip()}")
+
+    def close(self) -> None:
+        self.progress.stop()
+
+
+# --- store maintenance (thread figures list / gc) --------------------------------------------
+
+@dataclass(frozen=True)
+class StoreRow:
+    key: str
+    builder: str
+    where: str
+    """``path:line`` of the directives using the entry, or '' when none does."""
+    state: str
+    """``fresh``, ``stale`` (needs computing) or ``unreferenced``."""
+
+
+def store_rows(plan: FigurePlan) -> list[StoreRow]:
+    """Every figure the site uses and every entry in the store, with its state."""
+    stale = {u.job.key for u in plan.attach()}
+    used: dict[str, list[FigureUse]] = {}
+    for use in plan.uses:
+        used.setdefault(use.job.key, []).append(use)
+    rows = [StoreRow(key, uses[0].job.builder, ", ".join(u.where for u in uses),
+                     "stale" if key in stale else "fresh") for key, uses in used.items()]
+    for key in plan.store.stored_keys():
+        if key not in used:
+            entry = plan.store.get(key)
+            rows.append(StoreRow(key, entry.manifest.get("builder", "?"), "", "unreferenced"))
+    return rows
+
+
+def collect_garbage(plan: FigurePlan) -> list[str]:
+    """Remove entries no article uses, old vega bundles and leftovers of killed builds."""
+    used = {use.job.key for use in plan.uses}
+    removed = [key for key in plan.store.stored_keys() if key not in used]
+    for key in removed:
+        plan.store.remove(key)
+    bundles = sorted(plan.store.folder.glob("vega-bundle-*.js")) if plan.store.folder.is_dir() else []
+    current = f"vega-bundle-{_vl_convert_version()}.js"
+    for bundle in bundles:
+        if bundle.name != current:
+            bundle.unlink()
+            removed.append(bundle.name)
+    plan.store.clean_temporary()
+    return removed
+
+
+def _vl_convert_version() -> str:
+    import importlib.metadata
+
+    return importlib.metadata.version("vl-convert-python")
