@@ -11,13 +11,12 @@ from generator import cache, incremental, markdown, parallel, standalone, units
 from generator.citations import attach_references
 from generator.config import Config, load_config
 from generator.content import Article, Content, Page, Thread, load_content
-from generator.directives import DIRECTIVES, ROLES
 from generator.errors import BuildFailed, ErrorCollector, SiteError
 from generator.jobs import installed_versions
 from generator.links import check_site_links
 from generator.plan import FigurePlan, FigureRun, compute, load_plan
 from generator.render import Renderer, theme_dir
-from generator.resolve import Resolver, number_labels
+from generator.resolve import Resolver, check_documents
 from generator.search import index_search
 from generator.write import Output, write_site
 
@@ -142,47 +141,11 @@ def resolve(build: Build) -> None:
         refs.sort(key=lambda call: (order[id(call.document)], call.line))
 
 
-def check_documents(documents: list, resolver: Resolver, errors: ErrorCollector) -> None:
-    for doc in documents:  # labels first, so a reference may point forward
-        resolver.current = doc
-        number_labels(doc, resolver)
-        check_calls(doc, "directive", resolver, errors)
-    for doc in documents:
-        resolver.current = doc
-        check_calls(doc, "role", resolver, errors)
-    resolver.current = None
-    errors.raise_if_any()
-
-
 def schedule_units(build: Build):
     try:
         return units.schedule(build.resolver, build.figures)
     except SiteError as exc:
         raise BuildFailed([exc]) from None
-
-
-def check_calls(doc, kind: str, resolver: Resolver, errors: ErrorCollector) -> None:
-    for call in calls(doc.tokens):
-        if call.kind != kind:
-            continue
-        call.document = doc
-        spec = (ROLES if kind == "role" else DIRECTIVES)[call.name]
-        if spec.check is not None:
-            try:
-                spec.check(call, resolver)
-            except SiteError as exc:
-                errors.extend([exc])
-
-
-def calls(tokens: list):
-    """Every directive or role call in document order, nested bodies included."""
-    for token in tokens:
-        call = (token.meta or {}).get("call")
-        if call is not None and (call.kind == "role" or call.options is not None):
-            yield call
-            yield from calls(call.tokens)
-        if token.children:
-            yield from calls(token.children)
 
 
 def compute_figures(build: Build) -> None:

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from generator.content import Document
-from generator.errors import ErrorCollector
+from generator.directives import DIRECTIVES, ROLES
+from generator.errors import ErrorCollector, SiteError
 
 
 @dataclass(frozen=True)
@@ -135,3 +136,39 @@ def _image_size(path: Path) -> tuple[int | None, int | None]:
             return image.size
     except OSError:  # not an image Pillow knows (SVG, PDF): no intrinsic size
         return None, None
+
+
+def check_documents(documents: list, resolver: Resolver, errors: ErrorCollector) -> None:
+    for doc in documents:  # labels first, so a reference may point forward
+        resolver.current = doc
+        number_labels(doc, resolver)
+        check_calls(doc, "directive", resolver, errors)
+    for doc in documents:
+        resolver.current = doc
+        check_calls(doc, "role", resolver, errors)
+    resolver.current = None
+    errors.raise_if_any()
+
+
+def check_calls(doc, kind: str, resolver: Resolver, errors: ErrorCollector) -> None:
+    for call in calls(doc.tokens):
+        if call.kind != kind:
+            continue
+        call.document = doc
+        spec = (ROLES if kind == "role" else DIRECTIVES)[call.name]
+        if spec.check is not None:
+            try:
+                spec.check(call, resolver)
+            except SiteError as exc:
+                errors.extend([exc])
+
+
+def calls(tokens: list):
+    """Every directive or role call in document order, nested bodies included."""
+    for token in tokens:
+        call = (token.meta or {}).get("call")
+        if call is not None and (call.kind == "role" or call.options is not None):
+            yield call
+            yield from calls(call.tokens)
+        if token.children:
+            yield from calls(token.children)

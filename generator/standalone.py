@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from generator import markdown
 from generator.content import Article, Document, Page
 from generator.errors import ErrorCollector
-from generator.resolve import Asset, Resolver
+from generator.resolve import Asset, Resolver, calls, check_documents
 
 if TYPE_CHECKING:
     from generator.build import Build
@@ -39,15 +39,12 @@ class Rendered:
 
 
 def is_self_contained(tokens: list, builders: dict) -> bool:
-    from generator.build import calls
-
     return not any(call.name in builders or call.kind == "role" and call.name == "unit"
                    for call in calls(tokens))
 
 
 def process(build: Build, renderer: Renderer, document: Document) -> Rendered | None:
     """Parse, check and render ``document``; None if it must go the site-wide way."""
-    from generator.build import check_documents
     from generator.errors import BuildFailed
 
     errors = ErrorCollector()
