@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from generator import cache, incremental, markdown, parallel, standalone, units
+from generator import cache, incremental, markdown, outputs, parallel, standalone, units
 from generator.citations import attach_references
-from generator.config import Config, load_config
+from generator.config import CONFIG_NAME, Config, load_config, toml_line
 from generator.content import Article, Content, Page, Thread, load_content
 from generator.errors import BuildFailed, ErrorCollector, SiteError
 from generator.jobs import installed_versions
@@ -18,7 +18,7 @@ from generator.plan import FigurePlan, FigureRun, compute, load_plan
 from generator.render import Renderer, theme_dir
 from generator.resolve import Resolver, check_documents
 from generator.search import index_search
-from generator.write import Output, write_site
+from generator.write import Output, OutputRefused, output_problem, write_site
 
 
 @dataclass
@@ -64,6 +64,7 @@ class Build:
 def load(build: Build) -> None:
     """Read config, front matter and bibliographies; find the pages the cache can supply."""
     build.config = load_config(build.root)
+    check_output_dir(build)
     try:
         build.figures = load_plan(build.root, build.config)
     except SiteError as exc:
@@ -78,11 +79,37 @@ def load(build: Build) -> None:
     build.content = load_content(build.root, build.config, errors,
                                  partial(incremental.known, build))
     attach_references(build.root, build.config, build.content, errors)
+    errors.extend(outputs.clashes(build.content))
     for doc in build.content.documents():
         record = incremental.reusable(build, doc) if not errors.errors else None
         if record is not None:
             build.reused[id(doc)] = (doc, record)
     build.errors = errors  # raised with the Markdown errors, so all are reported at once
+
+
+def check_output_dir(build: Build) -> None:
+    """Refuse, before anything is read or computed, an output folder whose replacement could
+    destroy anything: the site root or an ancestor, an input, a folder the build did not make."""
+    problem = output_problem(build.out_dir, build.root, site_inputs(build.root, build.config))
+    if problem is None:
+        return
+    if build.out is not None:
+        raise BuildFailed([SiteError("--out", None, f"'{build.out}' {problem}")])
+    text = (build.root / CONFIG_NAME).read_text(encoding="utf-8", errors="replace")
+    line = toml_line(text, ("output_dir",))
+    raise BuildFailed([SiteError(CONFIG_NAME, line or 1, f"output_dir '{build.config.output_dir}' "
+                                 f"{problem}", None if line else "output_dir defaults to _site")])
+
+
+def site_inputs(root: Path, config: Config) -> list[Path]:
+    """Every file and folder the build reads, which the output folder must stay clear of."""
+    paths = [root / CONFIG_NAME, root / "content", root / "theme", root / "figures",
+             root / config.figures.store, root / cache.FOLDER, root / ".git",
+             theme_dir(root, config)]
+    paths += [root / name for name in config.bibliography]
+    paths += [root / model.source.partition(":")[2] for model in config.models.values()
+              if model.source.startswith("file:")]
+    return paths
 
 
 def documents(build: Build) -> None:
@@ -203,7 +230,11 @@ def write(build: Build) -> None:
     """Write the site (in one swap, or only the changed files when the cache knows the folder);
     then record what the next build may reuse."""
     previous = build.cache.outputs if build.use_cache and build.cache.outputs else None
-    stamps = write_site(build.outputs, build.out_dir, previous, build.written)
+    check_output_dir(build)  # again: the folder may have changed while the site was built
+    try:
+        stamps = write_site(build.outputs, build.out_dir, previous, build.written)
+    except OutputRefused as exc:
+        raise BuildFailed([SiteError(CONFIG_NAME, None, str(exc))]) from None
     if build.use_cache:
         records = {doc.source.path.as_posix(): build.reused[id(doc)][1] if id(doc) in build.reused
                    else incremental.new_record(build, doc)

@@ -51,7 +51,7 @@ def main() -> None:
 
 @main.command()
 @root_option
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Output folder (default: output_dir of site.toml, usually _site/).")
 @click.option("--frozen", is_flag=True, help="Fail, naming them, if any figure is not in the "
               "figure store (deploy CI: needs no torch, computes nothing).")

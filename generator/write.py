@@ -1,14 +1,25 @@
-"""The only code that writes the site.
+"""The only code that writes the site, and the guard of the output folder.
 
-A full write puts everything in a temporary sibling folder first, which then replaces the
-output folder, so a failed build never leaves a half-written site. An incremental write (the
-build cache knows what the folder holds) replaces only files whose bytes changed, each one
-atomically, and removes files the site no longer has: a one-article edit rewrites a handful of
-files, not the whole site. Either way it returns a :class:`~generator.cache.Stamp` per file.
+Every write — a fresh site or an update — builds a complete new site in a hidden sibling folder
+(``._site.new-*``) and then swaps it for the output folder in one step, so a build that fails or
+is killed at any point leaves the previous site exactly as it was: old or new, never a mix. An
+update (the build cache knows what the folder holds) hard-links every unchanged file into the
+new folder instead of writing it, so a one-article edit still writes a handful of files; their
+inodes and mtimes stay as they were.
+
+The swap is Linux's ``renameat2(RENAME_EXCHANGE)``, which exchanges two folders atomically.
+Where that call is missing, the old folder is renamed aside and the new one into place; a kill
+between those two renames leaves no output folder, and the next build puts the old one back.
+
+The build only ever replaces a folder that carries its marker file (:data:`MARKER`), and never the
+site root, an ancestor of it or a folder that holds or lies in an input (:func:`output_problem`).
+Leftover staging and retired folders of killed builds are removed by the next write.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
 import shutil
 import tempfile
@@ -16,66 +27,113 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 WRITERS = 8
-"""Threads writing a fresh site: creating 2,000 files is file-system latency, not CPU."""
+"""Threads writing a site: creating 2,000 files is file-system latency, not CPU."""
+MARKER = ".thread-site"
+"""Written into every output folder; the build replaces only folders that have it."""
+MARKER_TEXT = b"Built by thread-generator. `thread build` replaces this folder while this file is here.\n"
 
 Output = dict[str, bytes | Path]
 """Site-relative path → file content, or a source file to copy."""
 
 
+class OutputRefused(Exception):
+    """The output folder must not be written (it is an input, or not the build's own)."""
+
+
+def output_problem(out_dir: Path, root: Path, inputs: list[Path]) -> str | None:
+    """Why writing ``out_dir`` (replacing it wholesale) could destroy something, or None.
+
+    ``inputs`` are the files and folders the site reads (content, theme, figures, store,
+    bibliographies...): the output folder may neither lie in one nor contain one."""
+    out, root = out_dir.resolve(), root.resolve()
+    if out == root:
+        return "is the site root: building would replace the sources with the site"
+    if root.is_relative_to(out):
+        return "contains the site root: building would replace the sources with the site"
+    for path in inputs:
+        path = path.resolve()
+        if out == path or out.is_relative_to(path) or path.is_relative_to(out):
+            where = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+            return f"overlaps '{where}', which the build reads"
+    return replace_problem(out)
+
+
+def replace_problem(out: Path) -> str | None:
+    """Why the build may not replace ``out`` as a whole: it is a file, or a folder with files
+    that the build did not write. A missing or empty folder is fine."""
+    if out.exists() and not out.is_dir():
+        return "is a file, not a folder"
+    if out.is_dir() and not (out / MARKER).is_file() and any(out.iterdir()):
+        return (f"holds files that thread build did not write (it has no {MARKER} marker); "
+                "move them away or choose another output folder")
+    return None
+
+
 def write_site(outputs: Output, out_dir: Path, previous: dict | None = None,
                written: list[str] | None = None) -> dict:
-    """Write ``outputs``; incrementally when ``previous`` (the last build's stamps) is given and
-    the folder exists. Returns the new stamps; appends every path written to ``written``."""
+    """Write ``outputs`` as the new content of ``out_dir`` in one swap. With ``previous`` (the
+    last build's stamps), files whose bytes did not change are hard-linked from the old folder
+    instead of written. Returns the new stamps; appends every path written to ``written``."""
     out_dir = out_dir.resolve()
     written = [] if written is None else written
-    if previous is not None and out_dir.is_dir():
-        return _update(outputs, out_dir, previous, written)
-    written.extend(sorted(outputs))
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    recover(out_dir)
+    problem = replace_problem(out_dir)
+    if problem:
+        raise OutputRefused(f"{out_dir} {problem}")
+    keep = previous if previous is not None and out_dir.is_dir() else {}
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
     try:
-        folders = sorted({(staging / rel).parent for rel in outputs})
+        _mark(staging, out_dir)
+        places = sorted(outputs)
+        folders = sorted({(staging / rel).parent for rel in places})
         with ThreadPoolExecutor(WRITERS) as pool:  # file-system calls release the GIL
             list(pool.map(lambda folder: folder.mkdir(parents=True, exist_ok=True), folders))
-            stamps = dict(zip(outputs, pool.map(
-                lambda rel: _write_one(staging / rel, outputs[rel]), outputs)))
+            results = list(pool.map(lambda rel: place(
+                staging / rel, outputs[rel], out_dir / rel, keep.get(rel)), places))
+        stamps = {}
+        for rel, (file_stamp, wrote) in zip(places, results):
+            stamps[rel] = file_stamp
+            if wrote:
+                written.append(rel)
         staging.chmod(0o755)
-        _swap(staging, out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        swap(staging, out_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)  # the retired old site, or the failed new one
     return stamps
 
 
-def _update(outputs: Output, out_dir: Path, previous: dict, written: list[str]) -> dict:
-    """Replace changed files in place (each atomically); delete files no longer produced."""
-    stamps = {}
-    for rel in sorted(outputs):
-        value, target, old = outputs[rel], out_dir / rel, previous.get(rel)
-        if isinstance(value, Path) and value == target and old is not None:
-            stamps[rel] = old  # kept by the cache: verified before it was reused
-            continue
-        data_digest = _digest(value)
-        if old is not None and old.digest == data_digest and old.matches(target):
-            stamps[rel] = old
-            continue
-        write_file(target, value.read_bytes() if isinstance(value, Path) else value, mode=0o644)
-        stamps[rel] = stamp(target, data_digest)
-        written.append(rel)
-    for rel in sorted(set(previous) - set(outputs)):
-        (out_dir / rel).unlink(missing_ok=True)
-        _prune(out_dir, (out_dir / rel).parent)
-    return stamps
+def _mark(staging: Path, out_dir: Path) -> None:
+    """Put the marker into the new site (linked, so an update leaves it untouched)."""
+    old = out_dir / MARKER
+    if not (old.is_file() and old.read_bytes() == MARKER_TEXT and _link(old, staging / MARKER)):
+        (staging / MARKER).write_bytes(MARKER_TEXT)
 
 
-def _prune(out_dir: Path, folder: Path) -> None:
-    """Remove ``folder`` and its parents up to ``out_dir`` while they are empty."""
-    while folder != out_dir and folder.is_relative_to(out_dir):
-        try:
-            folder.rmdir()
-        except OSError:
-            return
-        folder = folder.parent
+def place(target: Path, value: bytes | Path, current: Path, old) -> tuple[object, bool]:
+    """Put one file into the staging folder: a hard link to ``current`` when the last build
+    wrote these very bytes there (``old`` is its stamp), else a new file. Returns its stamp and
+    whether it was written."""
+    if old is not None and isinstance(value, Path) and value == current:
+        if _link(current, target):  # a reused page, verified by the cache before reuse
+            return old, False
+        value = current
+    data_digest = _digest(value)
+    if old is not None and old.digest == data_digest and old.matches(current) \
+            and _link(current, target):
+        return old, False
+    if isinstance(value, Path):
+        shutil.copyfile(value, target)
+    else:
+        target.write_bytes(value)
+    return stamp(target, data_digest), True
+
+
+def _link(source: Path, target: Path) -> bool:
+    try:
+        os.link(source, target)
+        return True
+    except OSError:  # a file system without hard links: the caller writes a copy
+        return False
 
 
 def _digest(value: bytes | Path) -> str:
@@ -91,23 +149,66 @@ def stamp(path: Path, data_digest: str):
     return Stamp(data_digest, stat.st_size, stat.st_mtime_ns)
 
 
-def _write_one(target: Path, value: bytes | Path):
-    """Write one file of a fresh staging folder (its folder exists); returns its stamp."""
-    if isinstance(value, Path):
-        shutil.copyfile(value, target)
-    else:
-        target.write_bytes(value)
-    return stamp(target, _digest(value))
+# --- the swap and its recovery ----------------------------------------------------------------
+
+AT_FDCWD = -100
+RENAME_EXCHANGE = 2
 
 
-def _swap(staging: Path, out_dir: Path) -> None:
+def swap(staging: Path, out_dir: Path) -> None:
+    """Make ``staging`` the output folder; afterwards ``staging`` holds the old site, if any."""
     if not out_dir.exists():
         os.replace(staging, out_dir)
-        return
-    retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
-    os.replace(out_dir, retired / "site")
-    os.replace(staging, out_dir)
-    shutil.rmtree(retired, ignore_errors=True)
+    elif not exchange(staging, out_dir):
+        retired = _retired_name(out_dir)
+        os.replace(out_dir, retired)  # a kill from here ...
+        os.replace(staging, out_dir)  # ... to here leaves no output folder: see recover()
+        os.replace(retired, staging)
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Atomically exchange two paths (``renameat2``); False where the system cannot."""
+    call = getattr(_libc(), "renameat2", None)
+    if call is None:
+        return False
+    if call(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def _libc():
+    try:
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return None
+
+
+def _retired_name(out_dir: Path) -> Path:
+    return out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
+
+
+def recover(out_dir: Path) -> list[Path]:
+    """Undo what a killed build left beside ``out_dir``: put the old site back if the output
+    folder is missing, and remove every staging or retired folder that is the build's own."""
+    parent, name = out_dir.parent, out_dir.name
+    if not parent.is_dir():
+        return []
+    leftovers = sorted(p for pattern in (f".{name}.new-*", f".{name}.old-*")
+                       for p in parent.glob(pattern) if p.is_dir() and _ours(p))
+    retired = [p for p in leftovers if p.name.startswith(f".{name}.old-")]
+    if not out_dir.exists() and retired:
+        os.replace(retired[-1], out_dir)
+        leftovers.remove(retired[-1])
+    for path in leftovers:
+        shutil.rmtree(path, ignore_errors=True)
+    return leftovers
+
+
+def _ours(folder: Path) -> bool:
+    return (folder / MARKER).is_file() or not any(folder.iterdir())
 
 
 def write_file(path: Path, data: bytes, mode: int | None = None) -> None:
