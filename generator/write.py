@@ -1,25 +1,29 @@
 """The only code that writes the site, and the guard of the output folder.
 
-Every write — a fresh site or an update — builds a complete new site in a hidden sibling folder
-(``._site.new-*``) and then swaps it for the output folder in one step, so a build that fails or
-is killed at any point leaves the previous site exactly as it was: old or new, never a mix. An
-update (the build cache knows what the folder holds) hard-links every unchanged file into the
-new folder instead of writing it, so a one-article edit still writes a handful of files; their
-inodes and mtimes stay as they were.
+A build killed at any point leaves the site old or new, never a mix, and nothing stray:
 
-The swap is Linux's ``renameat2(RENAME_EXCHANGE)``, which exchanges two folders atomically.
-Where that call is missing, the old folder is renamed aside and the new one into place; a kill
-between those two renames leaves no output folder, and the next build puts the old one back.
+- A **fresh write** builds the whole site in a hidden sibling folder (``._site.new-*``) and swaps
+  it for the output folder in one step: Linux's ``renameat2(RENAME_EXCHANGE)``. Where that call is
+  missing, the old folder is renamed aside and the new one into place; a kill between those two
+  renames leaves no output folder, and the next build puts the old one back.
+- An **update** (the build cache knows what the folder holds) writes only the files whose bytes
+  changed, into a sibling journal folder (``._site.journal-*``); once all are there, one atomic
+  write of ``journal.json`` (the list of moves and deletions) commits it, and the moves follow. A
+  kill before the commit leaves the old site (the next build drops the journal); a kill after it
+  is completed by the next build (or ``thread build`` run once more). An edit costs a handful of
+  renames, not a copy of the site: deleting 1,000 folders is seconds on some file systems.
 
 The build only ever replaces a folder that carries its marker file (:data:`MARKER`), and never the
 site root, an ancestor of it or a folder that holds or lies in an input (:func:`output_problem`).
-Leftover staging and retired folders of killed builds are removed by the next write.
+Leftovers of killed builds beside the output folder, and stray files inside it, are removed by
+the next write.
 """
 
 from __future__ import annotations
 
 import ctypes
 import errno
+import json
 import os
 import shutil
 import tempfile
@@ -31,6 +35,9 @@ WRITERS = 8
 MARKER = ".thread-site"
 """Written into every output folder; the build replaces only folders that have it."""
 MARKER_TEXT = b"Built by thread-generator. `thread build` replaces this folder while this file is here.\n"
+
+JOURNAL = "journal.json"
+"""Written last into a journal folder: its presence is the commit of an update."""
 
 Output = dict[str, bytes | Path]
 """Site-relative path → file content, or a source file to copy."""
@@ -71,69 +78,115 @@ def replace_problem(out: Path) -> str | None:
 
 def write_site(outputs: Output, out_dir: Path, previous: dict | None = None,
                written: list[str] | None = None) -> dict:
-    """Write ``outputs`` as the new content of ``out_dir`` in one swap. With ``previous`` (the
-    last build's stamps), files whose bytes did not change are hard-linked from the old folder
-    instead of written. Returns the new stamps; appends every path written to ``written``."""
+    """Make ``out_dir`` hold exactly ``outputs``. With ``previous`` (the last build's stamps)
+    only files whose bytes changed are written (see the module docstring). Returns the new
+    stamps; appends every path written to ``written``."""
     out_dir = out_dir.resolve()
     written = [] if written is None else written
     recover(out_dir)
     problem = replace_problem(out_dir)
     if problem:
         raise OutputRefused(f"{out_dir} {problem}")
-    keep = previous if previous is not None and out_dir.is_dir() else {}
+    if previous is not None and (out_dir / MARKER).is_file():
+        return _update(outputs, out_dir, previous, written)
+    return _replace(outputs, out_dir, written)
+
+
+def _replace(outputs: Output, out_dir: Path, written: list[str]) -> dict:
+    """Write a complete new site beside ``out_dir`` and swap it in."""
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
     try:
-        _mark(staging, out_dir)
+        (staging / MARKER).write_bytes(MARKER_TEXT)
         places = sorted(outputs)
         folders = sorted({(staging / rel).parent for rel in places})
         with ThreadPoolExecutor(WRITERS) as pool:  # file-system calls release the GIL
             list(pool.map(lambda folder: folder.mkdir(parents=True, exist_ok=True), folders))
-            results = list(pool.map(lambda rel: place(
-                staging / rel, outputs[rel], out_dir / rel, keep.get(rel)), places))
-        stamps = {}
-        for rel, (file_stamp, wrote) in zip(places, results):
-            stamps[rel] = file_stamp
-            if wrote:
-                written.append(rel)
+            stamps = dict(zip(places, pool.map(
+                lambda rel: _write_one(staging / rel, outputs[rel], _digest(outputs[rel])),
+                places)))
         staging.chmod(0o755)
         swap(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)  # the retired old site, or the failed new one
+    written.extend(places)
     return stamps
 
 
-def _mark(staging: Path, out_dir: Path) -> None:
-    """Put the marker into the new site (linked, so an update leaves it untouched)."""
-    old = out_dir / MARKER
-    if not (old.is_file() and old.read_bytes() == MARKER_TEXT and _link(old, staging / MARKER)):
-        (staging / MARKER).write_bytes(MARKER_TEXT)
+def _update(outputs: Output, out_dir: Path, previous: dict, written: list[str]) -> dict:
+    """Stage the changed files in a journal, commit it, apply it (module docstring)."""
+    journal = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.journal-", dir=out_dir.parent))
+    try:
+        stamps, moves = {}, []
+        for number, rel in enumerate(sorted(outputs)):
+            value, current, old = outputs[rel], out_dir / rel, previous.get(rel)
+            if old is not None and isinstance(value, Path) and value == current:
+                stamps[rel] = old  # a page the cache reused: verified before reuse
+                continue
+            data_digest = _digest(value)
+            if old is not None and old.digest == data_digest and old.matches(current):
+                stamps[rel] = old
+                continue
+            stamps[rel] = _write_one(journal / str(number), value, data_digest)  # kept by rename
+            moves.append((rel, str(number)))
+        deletions = sorted(set(previous) - set(outputs) | _strays(out_dir, outputs))
+        write_file(journal / JOURNAL, json.dumps({"moves": moves, "delete": deletions}).encode())
+    except BaseException:
+        shutil.rmtree(journal, ignore_errors=True)
+        raise
+    _apply(journal, out_dir)
+    written.extend(rel for rel, _ in moves)
+    return stamps
 
 
-def place(target: Path, value: bytes | Path, current: Path, old) -> tuple[object, bool]:
-    """Put one file into the staging folder: a hard link to ``current`` when the last build
-    wrote these very bytes there (``old`` is its stamp), else a new file. Returns its stamp and
-    whether it was written."""
-    if old is not None and isinstance(value, Path) and value == current:
-        if _link(current, target):  # a reused page, verified by the cache before reuse
-            return old, False
-        value = current
-    data_digest = _digest(value)
-    if old is not None and old.digest == data_digest and old.matches(current) \
-            and _link(current, target):
-        return old, False
+def _strays(out_dir: Path, outputs: Output) -> set[str]:
+    """Files in the output folder that no output accounts for (leftovers of older versions)."""
+    found = set()
+    for folder, _, files in os.walk(out_dir):
+        here = Path(folder).relative_to(out_dir)
+        found.update((here / name).as_posix() for name in files)
+    return found - set(outputs) - {MARKER}
+
+
+def _apply(journal: Path, out_dir: Path) -> None:
+    """Carry out a committed journal; safe to repeat after a kill part-way."""
+    plan = json.loads((journal / JOURNAL).read_text(encoding="utf-8"))
+    for rel in plan["delete"]:
+        target = _inside(out_dir, rel)
+        target.unlink(missing_ok=True)
+        _prune(out_dir, target.parent)
+    for rel, name in plan["moves"]:
+        staged, target = journal / Path(name).name, _inside(out_dir, rel)
+        if staged.is_file():  # not yet moved
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staged, target)
+    shutil.rmtree(journal)
+
+
+def _inside(out_dir: Path, rel: str) -> Path:
+    target = out_dir / rel
+    if not target.resolve().is_relative_to(out_dir) or ".." in Path(rel).parts:
+        raise OutputRefused(f"{out_dir}: a build journal names '{rel}', outside the folder")
+    return target
+
+
+def _prune(out_dir: Path, folder: Path) -> None:
+    """Remove ``folder`` and its parents up to ``out_dir`` while they are empty."""
+    while folder != out_dir and folder.is_relative_to(out_dir):
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
+
+
+def _write_one(target: Path, value: bytes | Path, data_digest: str):
+    """Write one file into a fresh staging or journal folder; returns its stamp."""
     if isinstance(value, Path):
         shutil.copyfile(value, target)
     else:
         target.write_bytes(value)
-    return stamp(target, data_digest), True
-
-
-def _link(source: Path, target: Path) -> bool:
-    try:
-        os.link(source, target)
-        return True
-    except OSError:  # a file system without hard links: the caller writes a copy
-        return False
+    os.chmod(target, 0o644)
+    return stamp(target, data_digest)
 
 
 def _digest(value: bytes | Path) -> str:
@@ -196,6 +249,11 @@ def recover(out_dir: Path) -> list[Path]:
     parent, name = out_dir.parent, out_dir.name
     if not parent.is_dir():
         return []
+    for journal in sorted(parent.glob(f".{name}.journal-*")):
+        if (journal / JOURNAL).is_file() and out_dir.is_dir():
+            _apply(journal, out_dir)  # committed: finish it
+        else:
+            shutil.rmtree(journal, ignore_errors=True)  # not committed: the old site stands
     leftovers = sorted(p for pattern in (f".{name}.new-*", f".{name}.old-*")
                        for p in parent.glob(pattern) if p.is_dir() and _ours(p))
     retired = [p for p in leftovers if p.name.startswith(f".{name}.old-")]

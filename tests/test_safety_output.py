@@ -117,14 +117,17 @@ DRIVER = textwrap.dedent("""
             return result
         return wrapper
 
-    if target == "place":          # between files of the new site
-        write.place = killing(write.place)
+    if target == "stage":          # between files of the new site, or of the journal
+        write._write_one = killing(write._write_one)
+    elif target == "commit":       # every changed file is in the journal, not yet committed
+        write.write_file = killing(write.write_file, lambda path, data: path.name == "journal.json")
+    elif target == "apply":        # committed; between moving changed files into the site
+        write.os.replace = killing(os.replace, lambda src, dst: "journal-" not in str(dst))
     elif target == "swap":         # the new site is complete, not yet swapped in
         write.swap = killing(write.swap)
     elif target == "fallback":     # no renameat2: between renaming the old site away and the new in
         write.exchange = lambda a, b: False
         write.os.replace = killing(os.replace, lambda src, dst: ".old-" in str(dst), after=True)
-        nth = 1
     elif target == "retire":       # swapped, while deleting the old site
         write.shutil.rmtree = killing(write.shutil.rmtree, lambda path, **k: ".new-" in str(path))
     from generator.cli import run
@@ -160,37 +163,51 @@ def old_and_new(tmp_path_factory) -> tuple[dict, dict]:
     return old, tree_digest(base / "new")
 
 
-@pytest.mark.parametrize(("target", "nth", "expect"), [
-    ("place", 1, "old"), ("place", 12, "old"), ("place", 40, "old"), ("swap", 1, "old"),
-    ("fallback", 1, "old"), ("retire", 1, "new")])
-@pytest.mark.parametrize("cached", [True, False], ids=["incremental", "full"])
+KILLS = [  # (mode, where, nth call, what the output folder holds right after the kill)
+    ("incremental", "stage", 1, "old"), ("incremental", "stage", 5, "old"),
+    ("incremental", "commit", 1, "old"), ("incremental", "apply", 1, "committed"),
+    ("incremental", "apply", 4, "committed"),
+    ("full", "stage", 1, "old"), ("full", "stage", 20, "old"), ("full", "swap", 1, "old"),
+    ("full", "fallback", 1, "missing"), ("full", "retire", 1, "new")]
+
+
+@pytest.mark.parametrize(("mode", "target", "nth", "state"), KILLS)
 def test_a_kill_at_any_point_of_the_write_leaves_old_or_new_never_a_mix(
-        target: str, nth: int, expect: str, cached: bool, old_and_new, tmp_path: Path) -> None:
+        mode: str, target: str, nth: int, state: str, old_and_new, tmp_path: Path) -> None:
     old, new = old_and_new
     site = copy_site(tmp_path / "site")
     assert thread_cli("build", "--root", site).exit_code == 0
-    if not cached:
+    if mode == "full":
         shutil.rmtree(site / ".thread-cache")
     edit(site)
     assert killed_build(site, target, nth) == -9
-    if target == "fallback":  # killed between the two renames: no output folder at all
+    leftovers = [p for p in site.iterdir() if p.name.startswith("._site.")]
+    if state in ("old", "new"):
+        assert tree_digest(site / "_site") == (old if state == "old" else new)
+    elif state == "missing":  # between the two renames: the next build puts the old site back
         assert not (site / "_site").exists()
-    else:
-        assert tree_digest(site / "_site") == (old if expect == "old" else new)
-    assert thread_cli("build", "--root", site).exit_code == 0  # recovers, then writes
-    assert tree_digest(site / "_site") == new
-    assert [p.name for p in tmp_path.joinpath("site").iterdir() if p.name.startswith("._site")] == []
-    stray = [p for p in (site / "_site").rglob(".*") if p.name != ".thread-site"]
-    assert stray == []
-
-
-def test_a_killed_fallback_swap_brings_the_old_site_back(old_and_new, tmp_path: Path) -> None:
-    old, _ = old_and_new
-    site = copy_site(tmp_path / "site")
-    assert thread_cli("build", "--root", site).exit_code == 0
-    edit(site)
-    assert killed_build(site, "fallback", 1) == -9
+    else:  # the journal is committed: what recovery finishes is exactly the new site
+        assert [p.name.split("-")[0] for p in leftovers] == ["._site.journal"]
     from generator.write import recover
 
-    recover(site / "_site")
-    assert tree_digest(site / "_site") == old
+    recover(site / "_site")  # what every build does first
+    expected = {"old": old, "new": new, "missing": old, "committed": new}[state]
+    assert tree_digest(site / "_site") == expected
+    assert [p for p in site.iterdir() if p.name.startswith("._site.")] == []
+    assert thread_cli("build", "--root", site).exit_code == 0
+    assert tree_digest(site / "_site") == new
+    assert [p for p in site.iterdir() if p.name.startswith("._site.")] == []
+
+
+def test_stray_files_in_the_output_folder_are_removed_by_the_next_build(tmp_path: Path) -> None:
+    site = copy_site(tmp_path / "site")
+    assert thread_cli("build", "--root", site).exit_code == 0
+    before = tree_digest(site / "_site")
+    (site / "_site/demo/.index.html.4gy_gmil").write_text("half")  # an older writer's temp file
+    (site / "_site/pagefind/fragment").mkdir(parents=True, exist_ok=True)
+    (site / "_site/pagefind/fragment/x.pf_fragment.5g6tmqtq").write_text("half")
+    edit(site)
+    assert thread_cli("build", "--root", site).exit_code == 0
+    assert not (site / "_site/demo/.index.html.4gy_gmil").exists()
+    assert not (site / "_site/pagefind/fragment/x.pf_fragment.5g6tmqtq").exists()
+    assert tree_digest(site / "_site") != before
