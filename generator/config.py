@@ -6,9 +6,10 @@ import re
 import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from generator.errors import BuildFailed, SiteError, from_validation
+from generator.paths import OUTSIDE_HINT, inside_root, outside_message
 
 CONFIG_NAME = "site.toml"
 
@@ -62,6 +63,16 @@ class Model(Strict):
         if kind not in ("lucent", "torchvision", "file", "builtin") or not rest:
             raise ValueError(f"'{value}' is not lucent:NAME, torchvision:NAME, file:PATH or "
                              "builtin:NAME")
+        return value
+
+    @field_validator("source")
+    @classmethod
+    def _file_inside_site(cls, value: str, info: ValidationInfo) -> str:
+        """The build hashes (and jobs load) a ``file:`` model: it must lie in the site root."""
+        kind, _, path = value.partition(":")
+        root = (info.context or {}).get("root")
+        if kind == "file" and root is not None and inside_root(root, path) is None:
+            raise ValueError(f"{outside_message('model file', path)} ({OUTSIDE_HINT})")
         return value
 
 
@@ -133,7 +144,7 @@ def load_config(root: Path) -> Config:
         message = re.sub(r" \(at line \d+, column \d+\)", "", str(exc))
         raise BuildFailed([SiteError(rel, int(line.group(1)) if line else None, message)])
     try:
-        return Config.model_validate(data)
+        return Config.model_validate(data, context={"root": root})
     except ValidationError as exc:
         raise BuildFailed(from_validation(exc, rel, lambda loc: toml_line(text, loc)))
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from generator.config import Config
 from generator.errors import ErrorCollector, SiteError, did_you_mean, from_validation
+from generator.paths import OUTSIDE_HINT, inside_root, outside_message
 
 CONTENT_DIR = "content"
 THREAD_FILE = "thread.md"
@@ -270,6 +271,10 @@ def load_content(root: Path, config: Config, errors: ErrorCollector,
 
 def _load(root: Path, path: Path, model: type[Strict], errors: ErrorCollector,
           known: Known = _unknown):
+    if inside_root(root, path) is None:  # a symlink out of the site: never read, never published
+        rel = path.relative_to(root)
+        errors.add(rel, 1, outside_message("Markdown file", rel.as_posix()), OUTSIDE_HINT)
+        return None
     try:
         text = path.read_text(encoding="utf-8")
         meta = known(path.relative_to(root), text)
