@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import tomllib
 from pathlib import Path
@@ -12,6 +13,21 @@ from generator.errors import BuildFailed, SiteError, from_validation
 from generator.paths import OUTSIDE_HINT, inside_root, outside_message
 
 CONFIG_NAME = "site.toml"
+LINK_SCHEMES = ("http", "https", "mailto")
+"""Schemes a link written by an author may use; ``javascript:`` and the like run code."""
+URL_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
+INVISIBLE = re.compile(r"[\x00-\x20\x7f]")
+
+
+def link_url(value: str | None) -> str | None:
+    """Accept only http(s), mailto and relative links, read as a browser reads them (entities
+    decoded, control characters and spaces dropped), so ``java&#09;script:`` is caught too."""
+    if value is None:
+        return value
+    scheme = URL_SCHEME.match(INVISIBLE.sub("", html.unescape(value)))
+    if scheme and scheme.group(1).lower() not in LINK_SCHEMES:
+        raise ValueError(f"{value!r} is not an http(s), mailto: or relative URL")
+    return value
 
 
 class Strict(BaseModel):
@@ -22,14 +38,18 @@ class Affiliation(Strict):
     name: str
     """Display name, e.g. "OpenAI"."""
     url: str | None = None
-    """Link for the affiliation in bylines."""
+    """Link for the affiliation in bylines: http(s), mailto or relative."""
+
+    _url = field_validator("url")(link_url)
 
 
 class License(Strict):
     name: str = "CC-BY-4.0"
     """Short licence name shown in the Reuse appendix."""
     url: str = "https://creativecommons.org/licenses/by/4.0/"
-    """Where the licence text lives."""
+    """Where the licence text lives: http(s), mailto or relative."""
+
+    _url = field_validator("url")(link_url)
 
 
 class Theme(Strict):
@@ -95,7 +115,7 @@ class Config(Strict):
     journal: str | None = None
     """Name used as the journal in article citations; defaults to the site title."""
     repository: str | None = None
-    """Source repository URL: links to article history and to new issues."""
+    """Source repository URL (http(s), mailto or relative): article history and new issues."""
     branch: str = "main"
     """The repository's default branch, for history links."""
     language: str = "en"
@@ -116,6 +136,10 @@ class Config(Strict):
     """Site-wide BibTeX files, relative to the site root; every article may cite them."""
     search: bool = True
     """Build a full-text search index (Pagefind, self-hosted) and show a search box."""
+    raw_html: bool = True
+    """Allow raw HTML in Markdown; ``false`` makes each HTML block or inline tag an error."""
+
+    _links = field_validator("repository")(link_url)
 
     @field_validator("base_url")
     @classmethod

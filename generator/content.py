@@ -16,7 +16,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from generator.config import Config
+from generator.config import Config, link_url
 from generator.errors import ErrorCollector, SiteError, did_you_mean, from_validation
 from generator.paths import OUTSIDE_HINT, inside_root, outside_message
 
@@ -42,9 +42,11 @@ class Author(Strict):
     name: str
     """Full name as shown in the byline, e.g. "Ada Lovelace"."""
     url: str | None = None
-    """Personal page linked from the byline."""
+    """Personal page linked from the byline: http(s), mailto or relative."""
     affiliations: list[str] = Field(default_factory=list)
     """Keys into ``[affiliations]`` of site.toml."""
+
+    _url = field_validator("url")(link_url)
 
     @property
     def family_name(self) -> str:

@@ -9,6 +9,7 @@ the good build left, and that nothing from outside the root appears in it.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -196,3 +197,135 @@ def test_model_registry_refuses_a_file_outside(tmp_path: Path, outside: Path) ->
     registry = ModelRegistry({"net": {"source": "file:net.pt"}}, tmp_path / "site", "cpu")
     with pytest.raises(ValueError, match="outside the site root"):
         registry["net"]
+
+
+# --- 9. links, maths and raw HTML ---------------------------------------------------------------
+
+SCRIPT_URLS = ["javascript:alert(1)", " JaVaScRiPt:alert(1)", "java&#09;script:alert(1)",
+               "javascript&colon;alert(1)", "\tjavascript:alert(1)", "data:text/html,<b>x</b>",
+               "vbscript:msgbox(1)"]
+
+
+def no_script_links(site: Path) -> None:
+    for data in built_bytes(site):
+        assert not re.search(rb'href\s*=\s*["\']?\s*(java|vb)script:', data, re.IGNORECASE)
+
+
+def yaml_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\t", "\\t") + '"'
+
+
+def toml_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\t", "\\t") + '"'
+
+
+@pytest.mark.parametrize("url", SCRIPT_URLS)
+def test_author_url_must_be_a_safe_link(site: Path, url: str) -> None:
+    path = site / FIRST
+    path.write_text(path.read_text().replace("  - name: Ada Lovelace\n",
+                                             f"  - name: Ada Lovelace\n    url: {yaml_string(url)}\n"))
+    assert_refused(site, f"{FIRST}:6", "authors.0.url: ")
+    no_script_links(site)
+
+
+@pytest.mark.parametrize("url", SCRIPT_URLS)
+def test_repository_must_be_a_safe_link(site: Path, url: str) -> None:
+    path = site / "site.toml"
+    path.write_text(re.sub(r'repository = ".*"', lambda _: f"repository = {toml_string(url)}",
+                           path.read_text()))
+    assert_refused(site, "site.toml:4", "is not an http(s), mailto: or relative URL")
+    no_script_links(site)
+
+
+@pytest.mark.parametrize("url", SCRIPT_URLS[:4])
+def test_license_url_must_be_a_safe_link(site: Path, url: str) -> None:
+    with (site / "site.toml").open("a") as handle:
+        handle.write(f"\n[license]\nname = \"MIT\"\nurl = {toml_string(url)}\n")
+    line = len((site / "site.toml").read_text().splitlines())
+    assert_refused(site, f"site.toml:{line}", "license.url: ")
+    no_script_links(site)
+
+
+@pytest.mark.parametrize("url", SCRIPT_URLS[:4])
+def test_affiliation_url_must_be_a_safe_link(site: Path, url: str) -> None:
+    path = site / "site.toml"
+    path.write_text(path.read_text().replace('url = "https://example.org/lab"',
+                                             f"url = {toml_string(url)}"))
+    line = path.read_text().splitlines().index(f"url = {toml_string(url)}") + 1
+    assert_refused(site, f"site.toml:{line}", "affiliations.lab.url: ")
+    no_script_links(site)
+
+
+def test_safe_links_still_build(site: Path) -> None:
+    path = site / FIRST
+    path.write_text(path.read_text().replace(
+        "  - name: Ada Lovelace\n", "  - name: Ada Lovelace\n    url: mailto:ada@example.org\n"))
+    toml = site / "site.toml"
+    toml.write_text(toml.read_text().replace('url = "https://example.org/lab"', 'url = "/lab/"'))
+    result = thread_cli("build", "--root", site)
+    assert result.exit_code == 0, result.output
+    html = (site / "_site/demo/first/index.html").read_text()
+    assert 'href="mailto:ada@example.org"' in html and 'href="/lab/"' in html
+
+
+MATHS = [r"\text{<script>alert(1)</script>}", r"\mbox{<script>alert(1)</script>}",
+         r"\textbf{<script>alert(1)</script>}", r"\mathrm{<script>alert(1)</script>}",
+         r"\operatorname{<script>alert(1)</script>}", r"\unicode{<script>alert(1)</script>}"]
+
+
+def maths_of(site: Path) -> list[str]:
+    html = (site / "_site/demo/first/index.html").read_text()
+    return re.findall(r"<math\b.*?</math>", html, re.DOTALL)
+
+
+@pytest.mark.parametrize("latex", MATHS)
+def test_text_in_maths_is_escaped(site: Path, latex: str) -> None:
+    append(site, FIRST, f"\nInline ${latex}$ and display:\n\n$$\n{latex}\n$$\n")
+    result = thread_cli("build", "--root", site)
+    assert result.exit_code == 0, result.output
+    maths = maths_of(site)
+    assert len(maths) == 4  # the page's own two, then the inline and the display attack
+    assert all("<script" not in m.lower() for m in maths)
+    assert all("script" in re.sub(r"<[^>]*>", "", m) for m in maths[2:])  # shown as text
+    assert not any(b"<script>alert(1)" in data for data in built_bytes(site))
+
+
+def test_script_link_in_maths_is_refused(site: Path) -> None:
+    line = append(site, FIRST, "\nSee $\\href{javascript:alert(1)}{x}$.\n")
+    assert_refused(site, f"{FIRST}:{line + 1}", "is not an http(s), mailto: or relative URL")
+    no_script_links(site)
+
+
+RAW = "\n<div class=\"box\">\nA block.\n</div>\n\nSome <span onclick=\"x()\">inline</span> HTML.\n"
+
+
+def test_raw_html_is_allowed_by_default(site: Path) -> None:
+    append(site, FIRST, RAW)
+    assert thread_cli("build", "--root", site).exit_code == 0
+    html = (site / "_site/demo/first/index.html").read_text()
+    assert '<div class="box">' in html and '<span onclick="x()">' in html
+
+
+def test_raw_html_false_reports_blocks_and_inline_html(site: Path) -> None:
+    site_toml(site, "raw_html = false", "raw_html")
+    line = append(site, FIRST, RAW)
+    for command in ("build", "check"):
+        result = thread_cli(command, "--root", site)
+        assert result.exit_code == 1, result.output
+        assert f'{FIRST}:{line + 1}: raw HTML is not allowed on this site: <div class="box">' \
+            in result.stderr
+        assert f'{FIRST}:{line + 5}: raw HTML is not allowed on this site: <span onclick="x()">' \
+            in result.stderr
+        assert result.stderr.count("raw HTML is not allowed") == 2  # not again for </span>
+
+
+def test_raw_html_false_reaches_directive_bodies(site: Path) -> None:
+    site_toml(site, "raw_html = false", "raw_html")
+    line = append(site, FIRST, "\n```{aside}\nA note with <b>bold</b>.\n```\n")
+    assert_refused(site, f"{FIRST}:{line + 2}", "raw HTML is not allowed on this site: <b>")
+
+
+def test_raw_html_false_builds_a_site_without_html(site: Path) -> None:
+    site_toml(site, "raw_html = false", "raw_html")
+    result = thread_cli("build", "--root", site)
+    assert result.exit_code == 0, result.output
