@@ -18,7 +18,9 @@ from pybtex.database import BibliographyData, Entry, Person, parse_file
 from pybtex.exceptions import PybtexError
 from pybtex.richtext import Text
 
+from generator.config import CONFIG_NAME, toml_line
 from generator.errors import SiteError
+from generator.paths import OUTSIDE_HINT, inside_root, outside_message
 
 PLAIN_TEXT = PlainTextBackend()
 """One backend for all fields: ``render_as("text")`` scans entry points on every call."""
@@ -152,51 +154,47 @@ def thread_participants(authors: list[str], explicit: list[str] | None) -> list[
 # --- loading every document's bibliography -----------------------------------------------------
 
 def attach_references(root: Path, config, content, errors) -> None:
-    """Give every document its citable entries: site-wide, then the thread's, then its own."""
+    """Give every document its citable entries: site-wide, then the thread's, then its own.
+
+    Each file named must lie inside the site root (symlinks followed); a problem is told at
+    the line naming the file (site.toml's or the front matter's), or inside the .bib file."""
     cache: dict[Path, dict[str, Reference]] = {}
 
     def load_all(files: list[str], base: Path, where) -> dict[str, Reference]:
         merged: dict[str, Reference] = {}
         for index, name in enumerate(files):
-            path = (base / name).resolve()
+            path = inside_root(root, base / name)
+            if path is None:
+                errors.add(*where(index), outside_message("bibliography file", name),
+                           OUTSIDE_HINT)
+                continue
             try:
                 if path not in cache:
-                    cache[path] = load_bibtex(path, _shown(root, path))
+                    cache[path] = load_bibtex(path, path.relative_to(root.resolve()))
                 merged.update(cache[path])
-            except SiteError as exc:
-                errors.extend([where(index, exc)])
+            except SiteError as exc:  # a syntax error's own line in the .bib is more useful
+                errors.extend([exc if exc.line else
+                               SiteError(*where(index), f"{exc.message}: {exc.path}")])
         return merged
 
-    def from_config(index: int, exc: SiteError) -> SiteError:
-        return exc if exc.line else SiteError("site.toml", None, f"{exc.path}: {exc.message}")
-
-    site = load_all(config.bibliography, root, from_config)
+    toml = (root / CONFIG_NAME).read_text(encoding="utf-8") if config.bibliography else ""
+    site = load_all(config.bibliography, root,
+                    lambda index: (CONFIG_NAME, toml_line(toml, ("bibliography", index))))
     for thread in content.threads:
         own = load_all(thread.meta.bibliography, (root / thread.source.path).parent,
-                       _front_matter_error(thread))
+                       _front_matter_line(thread))
         thread.references = {**site, **own}
         for article in thread.articles:
             mine = load_all(article.meta.bibliography, (root / article.source.path).parent,
-                            _front_matter_error(article))
+                            _front_matter_line(article))
             article.references = {**thread.references, **mine}
     for page in content.pages:
         page.references = dict(site)
 
 
-def _front_matter_error(document):
-    def where(index: int, exc: SiteError) -> SiteError:
-        if exc.line:  # a syntax error inside the .bib file: its own line is more useful
-            return exc
-        line = document.source.line_of(("bibliography", index))
-        return SiteError(document.source.path, line, f"{exc.message}: {exc.path}")
-    return where
-
-
-def _shown(root: Path, path: Path) -> Path:
-    try:
-        return path.relative_to(root.resolve())
-    except ValueError:
-        return path
+def _front_matter_line(document):
+    """Where a document names its ``index``-th bibliography file: (path, line)."""
+    return lambda index: (document.source.path, document.source.line_of(("bibliography", index)))
 
 
 @dataclass(frozen=True)

@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+import html
 import re
 import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from generator.errors import BuildFailed, SiteError, from_validation
+from generator.paths import OUTSIDE_HINT, inside_root, outside_message
 
 CONFIG_NAME = "site.toml"
+LINK_SCHEMES = ("http", "https", "mailto")
+"""Schemes a link written by an author may use; ``javascript:`` and the like run code."""
+URL_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
+INVISIBLE = re.compile(r"[\x00-\x20\x7f]")
+
+
+def link_url(value: str | None) -> str | None:
+    """Accept only http(s), mailto and relative links, read as a browser reads them (entities
+    decoded, control characters and spaces dropped), so ``java&#09;script:`` is caught too."""
+    if value is None:
+        return value
+    scheme = URL_SCHEME.match(INVISIBLE.sub("", html.unescape(value)))
+    if scheme and scheme.group(1).lower() not in LINK_SCHEMES:
+        raise ValueError(f"{value!r} is not an http(s), mailto: or relative URL")
+    return value
 
 
 class Strict(BaseModel):
@@ -21,14 +38,18 @@ class Affiliation(Strict):
     name: str
     """Display name, e.g. "OpenAI"."""
     url: str | None = None
-    """Link for the affiliation in bylines."""
+    """Link for the affiliation in bylines: http(s), mailto or relative."""
+
+    _url = field_validator("url")(link_url)
 
 
 class License(Strict):
     name: str = "CC-BY-4.0"
     """Short licence name shown in the Reuse appendix."""
     url: str = "https://creativecommons.org/licenses/by/4.0/"
-    """Where the licence text lives."""
+    """Where the licence text lives: http(s), mailto or relative."""
+
+    _url = field_validator("url")(link_url)
 
 
 class Theme(Strict):
@@ -64,6 +85,16 @@ class Model(Strict):
                              "builtin:NAME")
         return value
 
+    @field_validator("source")
+    @classmethod
+    def _file_inside_site(cls, value: str, info: ValidationInfo) -> str:
+        """The build hashes (and jobs load) a ``file:`` model: it must lie in the site root."""
+        kind, _, path = value.partition(":")
+        root = (info.context or {}).get("root")
+        if kind == "file" and root is not None and inside_root(root, path) is None:
+            raise ValueError(f"{outside_message('model file', path)} ({OUTSIDE_HINT})")
+        return value
+
 
 class Figures(Strict):
     store: str = "figures/store"
@@ -84,7 +115,7 @@ class Config(Strict):
     journal: str | None = None
     """Name used as the journal in article citations; defaults to the site title."""
     repository: str | None = None
-    """Source repository URL: links to article history and to new issues."""
+    """Source repository URL (http(s), mailto or relative): article history and new issues."""
     branch: str = "main"
     """The repository's default branch, for history links."""
     language: str = "en"
@@ -105,6 +136,10 @@ class Config(Strict):
     """Site-wide BibTeX files, relative to the site root; every article may cite them."""
     search: bool = True
     """Build a full-text search index (Pagefind, self-hosted) and show a search box."""
+    raw_html: bool = True
+    """Allow raw HTML in Markdown; ``false`` makes each HTML block or inline tag an error."""
+
+    _links = field_validator("repository")(link_url)
 
     @field_validator("base_url")
     @classmethod
@@ -133,7 +168,7 @@ def load_config(root: Path) -> Config:
         message = re.sub(r" \(at line \d+, column \d+\)", "", str(exc))
         raise BuildFailed([SiteError(rel, int(line.group(1)) if line else None, message)])
     try:
-        return Config.model_validate(data)
+        return Config.model_validate(data, context={"root": root})
     except ValidationError as exc:
         raise BuildFailed(from_validation(exc, rel, lambda loc: toml_line(text, loc)))
 

@@ -16,8 +16,9 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from generator.config import Config
+from generator.config import Config, link_url
 from generator.errors import ErrorCollector, SiteError, did_you_mean, from_validation
+from generator.paths import OUTSIDE_HINT, inside_root, outside_message
 
 CONTENT_DIR = "content"
 THREAD_FILE = "thread.md"
@@ -41,9 +42,11 @@ class Author(Strict):
     name: str
     """Full name as shown in the byline, e.g. "Ada Lovelace"."""
     url: str | None = None
-    """Personal page linked from the byline."""
+    """Personal page linked from the byline: http(s), mailto or relative."""
     affiliations: list[str] = Field(default_factory=list)
     """Keys into ``[affiliations]`` of site.toml."""
+
+    _url = field_validator("url")(link_url)
 
     @property
     def family_name(self) -> str:
@@ -270,6 +273,10 @@ def load_content(root: Path, config: Config, errors: ErrorCollector,
 
 def _load(root: Path, path: Path, model: type[Strict], errors: ErrorCollector,
           known: Known = _unknown):
+    if inside_root(root, path) is None:  # a symlink out of the site: never read, never published
+        rel = path.relative_to(root)
+        errors.add(rel, 1, outside_message("Markdown file", rel.as_posix()), OUTSIDE_HINT)
+        return None
     try:
         text = path.read_text(encoding="utf-8")
         meta = known(path.relative_to(root), text)

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, create_model
 
 from generator.errors import SiteError
+from generator.paths import inside_root, outside_message
 
 PACKAGE = "figures"
 INSTALLED_FIGURES = Path(__file__).resolve().parent.parent / PACKAGE
@@ -95,6 +96,9 @@ class ModelRegistry:
         if name not in self._loaded:
             from figures.models import load_model
 
+            kind, _, path = self.specs[name]["source"].partition(":")
+            if kind == "file" and inside_root(self.root, path) is None:  # site.toml checks it;
+                raise ValueError(outside_message("model file", path))  # it may have moved since
             self._loaded[name] = load_model(self.specs[name], self.root, self.device)
         return self._loaded[name]
 

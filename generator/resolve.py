@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator import markdown
 from generator.content import Document
 from generator.directives import DIRECTIVES, ROLES
 from generator.errors import ErrorCollector, SiteError
@@ -143,11 +144,27 @@ def check_documents(documents: list, resolver: Resolver, errors: ErrorCollector)
         resolver.current = doc
         number_labels(doc, resolver)
         check_calls(doc, "directive", resolver, errors)
+        check_raw_html(doc, resolver, errors)
     for doc in documents:
         resolver.current = doc
         check_calls(doc, "role", resolver, errors)
     resolver.current = None
     errors.raise_if_any()
+
+
+def check_raw_html(doc, resolver: Resolver, errors: ErrorCollector) -> None:
+    """With ``raw_html = false`` in site.toml (a site open to outside contributions), HTML
+    written into Markdown is an error at its line."""
+    plan = resolver.figures
+    if plan is None or plan.config.raw_html:
+        return
+    first: dict[int, str] = {}  # one error per line: its first tag (a closing tag adds nothing)
+    for line, html in markdown.raw_html(doc.tokens, doc.env):
+        first.setdefault(line, html)
+    for line, html in first.items():
+        snippet = html.strip().splitlines()[0][:60] if html.strip() else html
+        errors.add(doc.source.path, line, f"raw HTML is not allowed on this site: {snippet}",
+                   "write Markdown or use a directive (raw_html = false in site.toml)")
 
 
 def check_calls(doc, kind: str, resolver: Resolver, errors: ErrorCollector) -> None:

@@ -22,6 +22,7 @@ from pydantic import Field, field_validator
 
 from generator.directives import Options, directive
 from generator.errors import SiteError
+from generator.paths import OUTSIDE_HINT, inside_root, outside_message
 
 Layout = Literal["body", "page", "screen", "gutter"]
 
@@ -62,6 +63,8 @@ def check_figure(call, resolver) -> None:
         raise SiteError(call.path, call.line, "figure needs an image path", "```{figure} images/x.png")
     folder = (resolver.root / call.path).parent
     for name in names:
+        if inside_root(resolver.root, folder / name) is None:
+            raise SiteError(call.path, call.line, outside_message("image", name), OUTSIDE_HINT)
         if not (folder / name).is_file():
             raise SiteError(call.path, call.line, f"image not found: {name}")
     assets = call.data["assets"] = [resolver.asset(folder / name) for name in names]
