@@ -8,17 +8,19 @@ lets the templates escape it.
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from pybtex.backends.plaintext import Backend as PlainTextBackend
-from pybtex.database import BibliographyData, Entry, Person, parse_file
+from pybtex.database import BibliographyData, Entry, Person, parse_string
 from pybtex.exceptions import PybtexError
 from pybtex.richtext import Text
 
-from generator.errors import SiteError
+from generator.config import CONFIG_NAME, config_line
+from generator.errors import SiteError, decode_error
 
 PLAIN_TEXT = PlainTextBackend()
 """One backend for all fields: ``render_as("text")`` scans entry points on every call."""
@@ -86,15 +88,27 @@ def decode_entry(key: str, entry: Entry) -> Reference:
 
 def load_bibtex(path: Path, shown_as: Path | str) -> dict[str, Reference]:
     """Parse one .bib file; problems are :class:`SiteError` with the file's line."""
-    if not path.is_file():
-        raise SiteError(shown_as, None, "bibliography file not found")
     try:
-        data = parse_file(str(path), bib_format="bibtex")
+        data = parse_string(read_bibtex(path, shown_as), bib_format="bibtex")
     except PybtexError as exc:
         line = getattr(exc, "lineno", None)
         message = re.sub(r"^syntax error in line \d+: ", "", str(exc))
         raise SiteError(shown_as, line, f"invalid BibTeX: {message}")
     return {key: decode_entry(key, entry) for key, entry in data.entries.items()}
+
+
+def read_bibtex(path: Path, shown_as: Path | str) -> str:
+    """The text of a .bib file (UTF-8; a byte order mark is dropped)."""
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise decode_error(shown_as, exc) from None
+    except FileNotFoundError:
+        raise SiteError(shown_as, None, "bibliography file not found") from None
+    except IsADirectoryError:
+        raise SiteError(shown_as, None, "bibliography file is a folder") from None
+    except OSError as exc:
+        raise SiteError(shown_as, None, f"cannot read bibliography file ({exc.strerror})") from None
 
 
 # --- citations of our own articles and threads -------------------------------------------------
@@ -158,8 +172,8 @@ def attach_references(root: Path, config, content, errors) -> None:
     def load_all(files: list[str], base: Path, where) -> dict[str, Reference]:
         merged: dict[str, Reference] = {}
         for index, name in enumerate(files):
-            path = (base / name).resolve()
             try:
+                path = _bib_path(base, name)
                 if path not in cache:
                     cache[path] = load_bibtex(path, _shown(root, path))
                 merged.update(cache[path])
@@ -168,7 +182,8 @@ def attach_references(root: Path, config, content, errors) -> None:
         return merged
 
     def from_config(index: int, exc: SiteError) -> SiteError:
-        return exc if exc.line else SiteError("site.toml", None, f"{exc.path}: {exc.message}")
+        line = config_line(root, ("bibliography", index))
+        return exc if exc.line else SiteError(CONFIG_NAME, line, f"{exc.message}: {exc.path}")
 
     site = load_all(config.bibliography, root, from_config)
     for thread in content.threads:
@@ -181,6 +196,14 @@ def attach_references(root: Path, config, content, errors) -> None:
             article.references = {**thread.references, **mine}
     for page in content.pages:
         page.references = dict(site)
+
+
+def _bib_path(base: Path, name: str) -> Path:
+    """The file a bibliography entry names; a name no file system accepts is a SiteError."""
+    if "\0" in name:
+        raise SiteError(name.replace("\0", "\\0"), None, "bibliography file name contains a "
+                        "NUL character")
+    return Path(os.path.realpath(base / name))  # Path.resolve raises on a link loop
 
 
 def _front_matter_error(document):
