@@ -134,8 +134,13 @@ def site_fingerprint(root: Path, out_dir: Path, live_reload: bool) -> str:
         here = Path(folder)
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__"
                          and (here / d).resolve() != out_dir)
+        parts += [f"{(here / d).relative_to(root)}/" for d in dirs]  # a folder named x.md
         for name in sorted(files):
-            stat = (here / name).stat()
+            try:
+                stat = (here / name).stat()
+            except OSError:  # a broken or looping link: the build says so
+                parts.append(f"{(here / name).relative_to(root)}:unreadable")
+                continue
             parts.append(f"{(here / name).relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns}")
     return text_digest(*parts)
 

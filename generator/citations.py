@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pybtex.backends.plaintext import Backend as PlainTextBackend
-from pybtex.database import BibliographyData, Entry, Person, parse_file
+from pybtex.database import BibliographyData, Entry, Person, parse_string
 from pybtex.exceptions import PybtexError
 from pybtex.richtext import Text
 
-from generator.config import CONFIG_NAME, toml_line
-from generator.errors import SiteError
+from generator.config import CONFIG_NAME, config_line
+from generator.errors import SiteError, decode_error
 from generator.paths import OUTSIDE_HINT, inside_root, outside_message
 
 PLAIN_TEXT = PlainTextBackend()
@@ -88,15 +88,27 @@ def decode_entry(key: str, entry: Entry) -> Reference:
 
 def load_bibtex(path: Path, shown_as: Path | str) -> dict[str, Reference]:
     """Parse one .bib file; problems are :class:`SiteError` with the file's line."""
-    if not path.is_file():
-        raise SiteError(shown_as, None, "bibliography file not found")
     try:
-        data = parse_file(str(path), bib_format="bibtex")
+        data = parse_string(read_bibtex(path, shown_as), bib_format="bibtex")
     except PybtexError as exc:
         line = getattr(exc, "lineno", None)
         message = re.sub(r"^syntax error in line \d+: ", "", str(exc))
         raise SiteError(shown_as, line, f"invalid BibTeX: {message}")
     return {key: decode_entry(key, entry) for key, entry in data.entries.items()}
+
+
+def read_bibtex(path: Path, shown_as: Path | str) -> str:
+    """The text of a .bib file (UTF-8; a byte order mark is dropped)."""
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise decode_error(shown_as, exc) from None
+    except FileNotFoundError:
+        raise SiteError(shown_as, None, "bibliography file not found") from None
+    except IsADirectoryError:
+        raise SiteError(shown_as, None, "bibliography file is a folder") from None
+    except OSError as exc:
+        raise SiteError(shown_as, None, f"cannot read bibliography file ({exc.strerror})") from None
 
 
 # --- citations of our own articles and threads -------------------------------------------------
@@ -163,38 +175,67 @@ def attach_references(root: Path, config, content, errors) -> None:
     def load_all(files: list[str], base: Path, where) -> dict[str, Reference]:
         merged: dict[str, Reference] = {}
         for index, name in enumerate(files):
-            path = inside_root(root, base / name)
-            if path is None:
-                errors.add(*where(index), outside_message("bibliography file", name),
-                           OUTSIDE_HINT)
-                continue
             try:
+                path = _bib_path(root, base, name)
                 if path not in cache:
-                    cache[path] = load_bibtex(path, path.relative_to(root.resolve()))
+                    cache[path] = load_bibtex(path, _shown(root, path))
                 merged.update(cache[path])
-            except SiteError as exc:  # a syntax error's own line in the .bib is more useful
-                errors.extend([exc if exc.line else
-                               SiteError(*where(index), f"{exc.message}: {exc.path}")])
+            except SiteError as exc:
+                errors.extend([where(index, exc)])
         return merged
 
-    toml = (root / CONFIG_NAME).read_text(encoding="utf-8") if config.bibliography else ""
-    site = load_all(config.bibliography, root,
-                    lambda index: (CONFIG_NAME, toml_line(toml, ("bibliography", index))))
+    def from_config(index: int, exc: SiteError) -> SiteError:
+        line = config_line(root, ("bibliography", index))
+        return exc if exc.line else _at(exc, CONFIG_NAME, line)
+
+    site = load_all(config.bibliography, root, from_config)
     for thread in content.threads:
         own = load_all(thread.meta.bibliography, (root / thread.source.path).parent,
-                       _front_matter_line(thread))
+                       _front_matter_error(thread))
         thread.references = {**site, **own}
         for article in thread.articles:
             mine = load_all(article.meta.bibliography, (root / article.source.path).parent,
-                            _front_matter_line(article))
+                            _front_matter_error(article))
             article.references = {**thread.references, **mine}
     for page in content.pages:
         page.references = dict(site)
 
 
-def _front_matter_line(document):
-    """Where a document names its ``index``-th bibliography file: (path, line)."""
-    return lambda index: (document.source.path, document.source.line_of(("bibliography", index)))
+def _bib_path(root: Path, base: Path, name: str) -> Path:
+    """The file a bibliography entry names; a name no file system accepts, or a file outside
+    the site root, is a SiteError (located by the caller)."""
+    if "\0" in name:
+        raise SiteError(name.replace("\0", "\\0"), None, "bibliography file name contains a "
+                        "NUL character")
+    path = inside_root(root, base / name)
+    if path is None:
+        raise _Outside(name, None, outside_message("bibliography file", name), OUTSIDE_HINT)
+    return path
+
+
+class _Outside(SiteError):
+    """A file outside the root: its message is complete without the file's name appended."""
+
+
+def _front_matter_error(document):
+    def where(index: int, exc: SiteError) -> SiteError:
+        if exc.line:  # a syntax error inside the .bib file: its own line is more useful
+            return exc
+        return _at(exc, document.source.path, document.source.line_of(("bibliography", index)))
+    return where
+
+
+def _at(exc: SiteError, path, line: int | None) -> SiteError:
+    """``exc`` told at the line that names the file."""
+    message = exc.message if isinstance(exc, _Outside) else f"{exc.message}: {exc.path}"
+    return SiteError(path, line, message, exc.hint)
+
+
+def _shown(root: Path, path: Path) -> Path:
+    try:
+        return path.relative_to(root.resolve())
+    except ValueError:
+        return path
 
 
 @dataclass(frozen=True)

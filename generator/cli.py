@@ -16,9 +16,12 @@ console = Console(stderr=True, highlight=False)
 
 
 def find_root(start: Path) -> Path:
-    """The nearest folder, from ``start`` upwards, that holds site.toml."""
+    """The nearest folder, from ``start`` upwards, that holds site.toml.
+
+    The nearest one counts even if it cannot be read (a folder, a broken link): loading it
+    reports why, where skipping it would silently build some other site further up."""
     for folder in [start, *start.parents]:
-        if (folder / "site.toml").is_file():
+        if os.path.lexists(folder / "site.toml"):
             return folder
     raise BuildFailed([SiteError("site.toml", None, f"no site.toml in {start} or above",
                                  "run thread inside a site, or pass --root")])
@@ -40,7 +43,19 @@ def site_root(root: Path | None) -> Path:
     return (root or find_root(Path.cwd())).resolve()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(click.Group):
+    """The ``thread`` group: a user error from any command is printed and exits 1, never a
+    traceback, whether it comes from the pipeline or from finding the site root."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except BuildFailed as failure:
+            report(failure)
+            sys.exit(1)
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="thread-generator")
 def main() -> None:
     """Build Distill-style research threads from Markdown and figure builders.
@@ -100,7 +115,7 @@ def _nothing_changed(root: Path, out: Path | None) -> bool:
     from generator import cache
 
     try:
-        settings = tomllib.loads((root / "site.toml").read_text(encoding="utf-8"))
+        settings = tomllib.loads((root / "site.toml").read_text(encoding="utf-8-sig"))
         out_dir = out or root / str(settings.get("output_dir", "_site"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return False  # the normal build reports the problem
@@ -116,11 +131,7 @@ def check(root: Path | None) -> None:
     """
     from generator import build as pipeline
 
-    try:
-        pipeline.run(site_root(root), stages=pipeline.CHECK_STAGES)
-    except BuildFailed as failure:
-        report(failure)
-        sys.exit(1)
+    pipeline.run(site_root(root), stages=pipeline.CHECK_STAGES)
     console.print("[green]No problems found.[/green]")
 
 
@@ -131,11 +142,7 @@ def serve(root: Path | None, port: int) -> None:
     """Preview the site on http://127.0.0.1:PORT/ and rebuild on every edit (live reload)."""
     from generator.serve import serve as run_server
 
-    try:
-        run_server(site_root(root), port, console)
-    except BuildFailed as failure:
-        report(failure)
-        sys.exit(1)
+    run_server(site_root(root), port, console)
 
 
 @main.command()
@@ -151,11 +158,7 @@ def new(root: Path | None, kind: str, name: str, thread_slug: str | None) -> Non
     """
     from generator.scaffold import scaffold
 
-    try:
-        path = scaffold(site_root(root), kind, name, thread_slug)
-    except BuildFailed as failure:
-        report(failure)
-        sys.exit(1)
+    path = scaffold(site_root(root), kind, name, thread_slug)
     console.print(f"Created {path}")
 
 
@@ -167,12 +170,8 @@ def figures() -> None:
 def _figure_plan(root: Path | None):
     from generator import build as pipeline
 
-    try:
-        stages = pipeline.STAGES[:[name for name, _ in pipeline.STAGES].index("resolve") + 1]
-        return pipeline.run(site_root(root), stages=stages).figures
-    except BuildFailed as failure:
-        report(failure)
-        sys.exit(1)
+    stages = pipeline.STAGES[:[name for name, _ in pipeline.STAGES].index("resolve") + 1]
+    return pipeline.run(site_root(root), stages=stages).figures
 
 
 @figures.command("list")

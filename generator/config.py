@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
-from generator.errors import BuildFailed, SiteError, from_validation
+from generator.errors import BuildFailed, SiteError, decode_error, from_validation
 from generator.paths import OUTSIDE_HINT, inside_root, outside_message
 
 CONFIG_NAME = "site.toml"
@@ -155,22 +155,54 @@ class Config(Strict):
 
 def load_config(root: Path) -> Config:
     """Read and validate ``root/site.toml``; raises :class:`BuildFailed` on any problem."""
-    path = root / CONFIG_NAME
-    rel = path.relative_to(root)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BuildFailed([SiteError(rel, None, "no site.toml here", "run thread in the site's root")])
+    rel = Path(CONFIG_NAME)
+    text = read_config_text(root)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = re.search(r"line (\d+)", str(exc))
-        message = re.sub(r" \(at line \d+, column \d+\)", "", str(exc))
-        raise BuildFailed([SiteError(rel, int(line.group(1)) if line else None, message)])
+        raise BuildFailed([toml_error(exc, text)]) from None
     try:
         return Config.model_validate(data, context={"root": root})
     except ValidationError as exc:
-        raise BuildFailed(from_validation(exc, rel, lambda loc: toml_line(text, loc)))
+        raise BuildFailed(from_validation(exc, rel, lambda loc: toml_line(text, loc))) from None
+
+
+def read_config_text(root: Path) -> str:
+    """The text of ``root/site.toml`` (a UTF-8 byte order mark is allowed and dropped)."""
+    rel = Path(CONFIG_NAME)
+    try:
+        data = (root / CONFIG_NAME).read_bytes()
+    except FileNotFoundError:
+        raise BuildFailed([SiteError(rel, None, "no site.toml here",
+                                     "run thread in the site's root")]) from None
+    except IsADirectoryError:
+        raise BuildFailed([SiteError(rel, None, "is a folder, not a file")]) from None
+    except OSError as exc:
+        raise BuildFailed([SiteError(rel, None, f"cannot read site.toml: {exc.strerror}")]) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BuildFailed([decode_error(rel, exc)]) from None
+
+
+def toml_error(exc: tomllib.TOMLDecodeError, text: str) -> SiteError:
+    """A TOML syntax error at its line; "at end of document" is the last line."""
+    rel, message = Path(CONFIG_NAME), str(exc)
+    found = re.search(r" \(at line (\d+), column \d+\)$", message)
+    if found:
+        return SiteError(rel, int(found.group(1)), message[: found.start()])
+    if message.endswith(" (at end of document)"):
+        return SiteError(rel, max(len(text.splitlines()), 1),
+                         message.removesuffix(" (at end of document)"))
+    return SiteError(rel, None, message)
+
+
+def config_line(root: Path, loc: tuple) -> int | None:
+    """Line of a key path in ``root/site.toml``, for problems found after loading it."""
+    try:
+        return toml_line(read_config_text(root), loc)
+    except BuildFailed:
+        return None
 
 
 def toml_line(text: str, loc: tuple) -> int | None:

@@ -8,6 +8,8 @@ Front matter is YAML between ``---`` lines; its problems are reported with their
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from generator.config import Config, link_url
-from generator.errors import ErrorCollector, SiteError, did_you_mean, from_validation
+from generator.errors import ErrorCollector, SiteError, decode_error, did_you_mean, from_validation
 from generator.paths import OUTSIDE_HINT, inside_root, outside_message
 
 CONTENT_DIR = "content"
@@ -188,26 +190,74 @@ def read_source(root: Path, path: Path, text: str | None = None) -> Source:
     """Split a Markdown file into front matter and body; raises :class:`SiteError`."""
     rel, text, yaml_text, body, body_line = _split(root, path, text)
     try:
-        loader = FrontMatterLoader(yaml_text)
-        try:  # one parse: the node keeps positions, the values are constructed from it
-            node = loader.get_single_node()
-            front = (loader.construct_document(node) if node is not None else None) or {}
-        finally:
-            loader.dispose()
+        node, front = _parse_yaml(rel, yaml_text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 2 if mark else 1
         problem = getattr(exc, "problem", None) or str(exc)
-        raise SiteError(rel, line, f"invalid YAML front matter: {problem}")
+        raise SiteError(rel, line, f"invalid YAML front matter: {problem}") from None
+    _check_characters(rel, node)
     if not isinstance(front, dict):
         raise SiteError(rel, 2, "front matter must be a mapping of keys to values")
     return Source(rel, text, front, node, body, body_line)
 
 
+def _parse_yaml(rel: Path, yaml_text: str) -> tuple[yaml.Node | None, object]:
+    """One parse: the node keeps positions, the values are constructed from it."""
+    loader = FrontMatterLoader(yaml_text)
+    try:
+        node = loader.get_single_node()
+        return node, (loader.construct_document(node) if node is not None else None) or {}
+    except RecursionError:  # PyYAML composes and constructs recursively
+        raise SiteError(rel, loader.get_mark().line + 2, "invalid YAML front matter: "
+                        "nested too deeply") from None
+    finally:
+        loader.dispose()
+
+
+def _check_characters(rel: Path, node: yaml.Node | None) -> None:
+    """YAML's ``\\ud800`` escapes make lone surrogates, which no page or file can hold."""
+    stack = [node] if node is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            bad = next((c for c in node.value if "\ud800" <= c <= "\udfff"), None)
+            if bad:
+                raise SiteError(rel, node.start_mark.line + 2, "invalid YAML front matter: "
+                                f"\\u{ord(bad):04x} is a lone surrogate, not a character")
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(part for pair in node.value for part in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+
+
+def read_markdown(root: Path, path: Path) -> str:
+    """A Markdown file's text (a UTF-8 byte order mark is dropped); :class:`SiteError` if it
+    cannot be read or is not UTF-8."""
+    rel = path.relative_to(root)
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise decode_error(rel, exc) from None
+    except OSError as exc:
+        raise SiteError(rel, None, *_unreadable(path, exc)) from None
+
+
+def _unreadable(path: Path, exc: OSError) -> tuple[str, str | None]:
+    """Why a Markdown file cannot be read, and what to do about it."""
+    if isinstance(exc, IsADirectoryError):
+        return "is a folder, not a Markdown file", "only files may have a name ending in .md"
+    if exc.errno == errno.ELOOP:
+        return "symbolic link loop", "point the link at a file"
+    if isinstance(exc, FileNotFoundError) and path.is_symlink():
+        return f"broken symbolic link to '{os.readlink(path)}'", "point the link at a file"
+    return f"cannot read: {exc.strerror}", None
+
+
 def _split(root: Path, path: Path, text: str | None) -> tuple[Path, str, str, str, int]:
     """(relative path, text, front matter text, body, body's first line)."""
     rel = path.relative_to(root)
-    text = path.read_text(encoding="utf-8") if text is None else text
+    text = read_markdown(root, path) if text is None else text
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].rstrip() != "---":
         raise SiteError(rel, 1, "missing front matter", "start the file with a '---' line")
@@ -278,16 +328,13 @@ def _load(root: Path, path: Path, model: type[Strict], errors: ErrorCollector,
         errors.add(rel, 1, outside_message("Markdown file", rel.as_posix()), OUTSIDE_HINT)
         return None
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_markdown(root, path)
         meta = known(path.relative_to(root), text)
         if isinstance(meta, model):
             return reused_source(root, path, text), meta
         source = read_source(root, path, text)
     except SiteError as exc:
         errors.extend([exc])
-        return None
-    except UnicodeDecodeError as exc:
-        errors.add(path.relative_to(root), None, f"not UTF-8 text: {exc.reason}")
         return None
     meta = validate(model, source, errors)
     return (source, meta) if meta else None

@@ -57,6 +57,14 @@ def did_you_mean(word: str, choices: list[str] | set[str]) -> str | None:
     return f"did you mean '{close[0]}'?" if close else None
 
 
+def decode_error(path: Path | str, exc: UnicodeDecodeError) -> SiteError:
+    """``path:line: not UTF-8 text``, at the line of the first byte that is not UTF-8."""
+    data = exc.object
+    line = data.count(b"\n", 0, exc.start) + 1
+    return SiteError(path, line, f"not UTF-8 text: {exc.reason} (byte 0x{data[exc.start]:02x})",
+                     "save the file as UTF-8")
+
+
 def from_validation(exc, path: Path | str, locate) -> list[SiteError]:
     """Turn a pydantic ``ValidationError`` into user errors; ``locate(loc)`` gives a line."""
     errors = []

@@ -37,6 +37,8 @@ OPTION_LINE = re.compile(r"^:([A-Za-z][\w-]*):\s*(.*)$")
 CODE_FORMATTER = HtmlFormatter(cssclass="highlight", nowrap=True)
 LONE_AMPERSAND = re.compile(r"&(?!#(?:x[0-9A-Fa-f]+|[0-9]+);)")
 """An ``&`` that does not start a numeric character reference (latex2mathml writes those)."""
+MAX_NOTE_CHAIN = 32
+"""Cards nest: a chain of notes each citing the next renders each card inside the last."""
 
 
 def highlight_code(code: str, lang: str, _attrs: str) -> str:
@@ -69,6 +71,7 @@ def create_markdown() -> MarkdownIt:
     md.core.ruler.after("block", "directives", _directives_rule)
     md.core.ruler.before("anchor", "labels", _labels_rule)
     md.core.ruler.push("positions", _positions_rule)
+    md.core.ruler.push("footnote_loops", _footnote_loops_rule)
     md.add_render_rule("directive", _render_directive)
     md.add_render_rule("myst_role", _render_role)
     md.add_render_rule("math_inline", _render_math)
@@ -212,20 +215,103 @@ def raw_html(tokens: list[Token], env: dict) -> list[tuple[int, str]]:
 def _positions_rule(state) -> None:
     """Give inline tokens a file line, check roles and convert math once, at parse time."""
     env = state.env
+    ref_lines: dict[int, int] = {}  # an inline note ^[...] has no map: it is where it is cited
+    note = None
     for token in state.tokens:
         if token.type in ("math_block", "math_block_label"):
             _convert_math(token, file_line(token.map[0], env), env)
+        if token.type == "footnote_open":
+            note = token.meta["id"]
         if token.type != "inline" or not token.children:
             continue
-        line = file_line(token.map[0], env)
+        line = file_line(token.map[0], env) if token.map else ref_lines.get(note, file_line(0, env))
         for child in token.children:
             if child.type in ("softbreak", "hardbreak"):
                 line += 1
             child.meta = {**(child.meta or {}), "line": line}
+            if child.type == "footnote_ref":
+                ref_lines.setdefault(child.meta["id"], line)
             if child.type == "myst_role":
                 _check_role(child, line, env)
             elif child.type.startswith("math_inline"):
                 _convert_math(child, line, env)
+
+
+def _footnote_loops_rule(state) -> None:
+    """A note whose card shows a note that shows it again would never end: report the loop."""
+    cites: dict[int, dict[int, Token]] = {}  # note id → the notes it cites, by first reference
+    note = None
+    for token in state.tokens:
+        if token.type == "footnote_open":
+            note = token.meta["id"]
+        elif token.type == "footnote_close":
+            note = None
+        elif note is not None and token.type == "inline":
+            for child in token.children or []:
+                if child.type == "footnote_ref":
+                    cites.setdefault(note, {}).setdefault(child.meta["id"], child)
+    env, hint = state.env, "a note's card shows the notes it cites"
+    loops = _loops(cites)
+    for loop in loops:
+        ref = cites[loop[0]][loop[1 % len(loop)]]
+        labels = [_note_label(env, n) for n in loop]
+        message = (f"footnote {labels[0]} cites itself" if len(loop) == 1 else
+                   f"footnotes {' and '.join(labels)} cite each other" if len(loop) == 2 else
+                   f"footnotes {' → '.join(labels + labels[:1])} cite each other in a loop")
+        env["errors"].add(env["path"], ref.meta["line"], message, hint)
+    if loops:
+        return
+    deepest = max(_chains(cites).items(), key=lambda item: item[1], default=(0, 0))
+    if deepest[1] > MAX_NOTE_CHAIN:
+        line = next(iter(cites[deepest[0]].values())).meta["line"]
+        env["errors"].add(env["path"], line, f"footnote {_note_label(env, deepest[0])} starts a "
+                          f"chain of {deepest[1]} notes each citing the next (at most "
+                          f"{MAX_NOTE_CHAIN})", hint)
+
+
+def _loops(cites: dict[int, dict[int, Token]]) -> list[list[int]]:
+    """A shortest loop through each note on one, unless an earlier loop already named it."""
+    found: list[list[int]] = []
+    named: set[int] = set()
+    for start in sorted(cites):
+        if start in named:
+            continue
+        came_from: dict[int, int] = {}
+        queue = [start]
+        while queue and start not in came_from:
+            note = queue.pop(0)
+            for nxt in cites.get(note, {}):
+                if nxt not in came_from:
+                    came_from[nxt] = note
+                    queue.append(nxt)
+        if start in came_from:
+            loop = [start]
+            while came_from[loop[-1]] != start:
+                loop.append(came_from[loop[-1]])
+            found.append(loop[:1] + loop[:0:-1])
+            named.update(loop)
+    return found
+
+
+def _chains(cites: dict[int, dict[int, Token]]) -> dict[int, int]:
+    """Note id → notes in the longest chain it starts (``cites`` has no loops)."""
+    length: dict[int, int] = {}
+    for start in cites:
+        stack, seen = [start], {start}
+        while stack:
+            note = stack[-1]
+            todo = [n for n in cites.get(note, {}) if n not in length and n not in seen]
+            seen.update(todo)
+            stack.extend(todo)
+            if not todo:
+                stack.pop()
+                length[note] = 1 + max((length.get(n, 0) for n in cites.get(note, {})), default=0)
+    return length
+
+
+def _note_label(env: dict, note: int) -> str:
+    label = env["footnotes"]["list"].get(note, {}).get("label")
+    return f"[^{label}]" if label is not None else f"{note + 1}"
 
 
 def _check_role(token: Token, line: int, env: dict) -> None:

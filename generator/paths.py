@@ -7,6 +7,7 @@ pointing out of the folder) may make the build read a file outside the site root
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 OUTSIDE_HINT = "files a site uses must live in its folder (symlinks are followed)"
@@ -15,8 +16,8 @@ OUTSIDE_HINT = "files a site uses must live in its folder (symlinks are followed
 def inside_root(root: Path, path: Path | str) -> Path | None:
     """``path`` (relative to ``root``, or absolute) with symlinks followed, or None if that
     lands outside ``root``. A missing file is still inside if its folder is."""
-    resolved = (root / path).resolve()
-    return resolved if resolved.is_relative_to(root.resolve()) else None
+    resolved = Path(os.path.realpath(root / path))  # Path.resolve raises on a link loop (3.11)
+    return resolved if resolved.is_relative_to(os.path.realpath(root)) else None
 
 
 def outside_message(what: str, name: str) -> str:

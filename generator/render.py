@@ -19,7 +19,7 @@ from jinja2 import (
 from markupsafe import Markup
 
 from generator import citations, markdown
-from generator.config import Config
+from generator.config import CONFIG_NAME, Config, config_line
 from generator.content import Article, Content, Document, Thread
 from generator.errors import BuildFailed, SiteError
 from generator.resolve import Resolver
@@ -30,7 +30,13 @@ BUILTIN_THEME = Path(__file__).resolve().parent.parent / "theme"
 def theme_dir(root: Path, config: Config) -> Path:
     """The site's theme folder: ``theme.dir``, else ``theme/`` beside site.toml, else built-in."""
     if config.theme.dir:
-        return root / config.theme.dir
+        folder = root / config.theme.dir
+        if not (folder / "templates").is_dir():
+            problem = "has no templates/ folder" if folder.is_dir() else "is not a folder"
+            raise BuildFailed([SiteError(CONFIG_NAME, config_line(root, ("theme", "dir")),
+                                         f"theme.dir: '{config.theme.dir}' {problem}",
+                                         "a theme folder holds templates/ and static/")])
+        return folder
     local = root / "theme"
     return local if (local / "templates").is_dir() else BUILTIN_THEME
 
