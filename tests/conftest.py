@@ -1,8 +1,17 @@
-"""Shared fixtures: fixture sites on disk and the real CLI, run in-process."""
+"""Shared fixtures: fixture sites on disk and the real CLI, run in-process; torch tests.
+
+Tests that compute figures are marked ``torch``. Without the figures extra (a pull request's
+``pip install -e '.[dev]'``) they skip, with the reason in the summary; ``make test`` sets
+``THREAD_REQUIRE_TORCH=1``, which turns such a skip into a failure, so CI never passes by
+skipping them.
+"""
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib.util
+import os
 import shutil
 from pathlib import Path
 
@@ -13,6 +22,63 @@ from generator.cli import main
 
 SITES = Path(__file__).parent / "sites"
 REPO = Path(__file__).resolve().parent.parent
+FIGURES_EXTRA = ("torch", "torchvision", "lucent")
+"""The modules of the ``figures`` extra that torch tests import."""
+REQUIRE_TORCH = "THREAD_REQUIRE_TORCH"
+"""Set to 1 (``make test`` does): a torch test that would skip fails instead."""
+
+
+def importable(module: str) -> bool:
+    """Whether ``import module`` can work, without importing it (torch takes seconds)."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+@functools.cache
+def missing_figures_extra() -> tuple[str, ...]:
+    return tuple(m for m in FIGURES_EXTRA if not importable(m))
+
+
+def torch_required() -> bool:
+    return os.environ.get(REQUIRE_TORCH, "") not in ("", "0")
+
+
+def without_torch_message() -> str:
+    return (f"needs {', '.join(missing_figures_extra())}, which cannot be imported "
+            "(install the figures extra: pip install -e '.[figures]')")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Skip ``torch`` tests when the figures extra is missing, unless make test requires it."""
+    if missing_figures_extra() and not torch_required():
+        skip = pytest.mark.skip(reason=without_torch_message())
+        for item in items:
+            if item.get_closest_marker("torch"):
+                item.add_marker(skip)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Under ``THREAD_REQUIRE_TORCH=1``, a ``torch`` test without the figures extra fails at
+    once, before its fixtures try to compute figures."""
+    if item.get_closest_marker("torch") and missing_figures_extra() and torch_required():
+        pytest.fail(f"{without_torch_message()}; {REQUIRE_TORCH}=1 (make test) does not let "
+                    "torch tests skip", pytrace=False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector):
+    """Under ``THREAD_REQUIRE_TORCH=1``, a test file that skips at import while the figures extra
+    is missing (``pytest.importorskip("torch")``) is a collection error, not a skip."""
+    report = yield
+    if (report.skipped and isinstance(collector, pytest.Module) and torch_required()
+            and missing_figures_extra()):
+        report.outcome = "failed"
+        report.longrepr = (f"{collector.nodeid} skipped at import: {without_torch_message()}; "
+                           f"{REQUIRE_TORCH}=1 (make test) does not let torch tests skip")
+    return report
 
 
 def copy_site(target: Path, overlay: str | None = None, base: str = "basic") -> Path:

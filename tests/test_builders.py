@@ -13,6 +13,8 @@ torch = pytest.importorskip("torch")
 from generator.figures import FigureContext, ModelRegistry
 from generator.jobs import Job, encode_output, run_job
 
+pytestmark = pytest.mark.torch
+
 REPO = Path(__file__).resolve().parent.parent
 MODELS = {"planted": {"source": "builtin:planted"},
           "trained": {"source": "builtin:trained-cnn"},

@@ -198,6 +198,7 @@ Unit {{unit}}`tiny/conv1:0` and unit {{unit}}`tiny/conv1:{index}`.
 """
 
 
+@pytest.mark.torch
 def test_a_new_unit_reference_rebuilds_the_pages_showing_that_layers_icons(tmp_path: Path) -> None:
     """Icons of a layer come from one batched job over every referenced unit: a new reference in
     one article changes the icons another article's cards show."""

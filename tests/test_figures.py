@@ -18,6 +18,7 @@ from conftest import SITES, thread_cli, tree_digest
 
 FIGURES_SITE = SITES / "valid" / "figures"
 ARTICLE = "content/demo/activations.md"
+pytestmark = pytest.mark.torch  # every test computes the fixture site's figures
 
 
 def store_keys(site: Path) -> set[str]:

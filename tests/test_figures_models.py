@@ -13,6 +13,7 @@ from generator.figures import param_fields
 from generator.jobs import Job, job_as_json, run_job
 
 
+@pytest.mark.torch
 @pytest.mark.filterwarnings("ignore::FutureWarning")
 def test_state_dict_and_torchscript_files_load(tmp_path: Path) -> None:
     import torch
@@ -30,6 +31,7 @@ def test_state_dict_and_torchscript_files_load(tmp_path: Path) -> None:
     assert torch.equal(scripted(x), net(x)) and torch.equal(state(x), net(x))
 
 
+@pytest.mark.torch
 def test_builtin_model_is_the_same_every_time() -> None:
     import torch
 
@@ -39,6 +41,7 @@ def test_builtin_model_is_the_same_every_time() -> None:
     assert torch.equal(first.conv1.weight, second.conv1.weight)
 
 
+@pytest.mark.torch
 def test_missing_pretrained_weights_say_which_file_goes_where(tmp_path, monkeypatch) -> None:
     from figures.models import ModelUnavailable, load_model
 
@@ -50,12 +53,14 @@ def test_missing_pretrained_weights_say_which_file_goes_where(tmp_path, monkeypa
         load_model({"source": "torchvision:resnet18", "weights": "IMAGENET1K_V1"}, tmp_path, "cpu")
 
 
+@pytest.mark.torch
 def test_torchvision_model_without_weights_builds() -> None:
     from figures.models import load_model
 
     assert type(load_model({"source": "torchvision:alexnet"}, Path("."), "cpu")).__name__ == "AlexNet"
 
 
+@pytest.mark.torch
 def test_unit_names_follow_lucent() -> None:
     from figures.hooks import layer_names, split_unit
     from figures.tiny_cnn import tiny_cnn
@@ -65,6 +70,7 @@ def test_unit_names_follow_lucent() -> None:
     assert list(layer_names(tiny_cnn())) == ["conv1", "conv2"]
 
 
+@pytest.mark.torch
 def test_hooks_are_removed_after_capture() -> None:
     from figures.hooks import capture
     from figures.tiny_cnn import tiny_cnn
@@ -75,6 +81,7 @@ def test_hooks_are_removed_after_capture() -> None:
     assert not net.conv1._forward_hooks
 
 
+@pytest.mark.torch
 def test_a_job_is_plain_data_and_runs_anywhere(tmp_path: Path) -> None:
     root = SITES / "valid" / "figures"
     job = Job("k", str(root), "tiny-activations", {"model": "tiny", "channel": 2},

@@ -18,6 +18,8 @@ from figures.planted import GROUND_TRUTH, curve_kernel, planted_model
 from figures.tuning import preferred, tuning
 from figures.weights import colorize, direct_weights, expanded_weights, heatmaps
 
+pytestmark = pytest.mark.torch
+
 EDGES = list(range(len(GROUND_TRUTH.edge_angles)))
 CURVES = list(range(len(GROUND_TRUTH.curve_orientations)))
 

@@ -43,6 +43,7 @@ def unit_pages(site: Path) -> list[str]:
     return sorted(p.parent.relative_to(units).as_posix() for p in units.glob("*/*/*/index.html"))
 
 
+@pytest.mark.torch
 def test_every_referenced_unit_has_a_page_with_its_icon(unit_site: Path) -> None:
     # tiny has 4 units a layer and pages show 4 inputs and 4 outputs: every unit is shown
     assert unit_pages(unit_site / "_site") == [f"tiny/conv{n}/{i}" for n in (1, 2)
@@ -65,6 +66,7 @@ def images(site: Path, page: str, alt: str) -> list[bytes]:
             for src in re.findall(rf'<img src="([^"]+)"[^>]* alt="{re.escape(alt)}', html)]
 
 
+@pytest.mark.torch
 @pytest.mark.parametrize("unit", ["conv1/0", "conv1/3", "conv2/1"])
 def test_unit_page_shows_negative_and_diversity_variants(unit_site: Path, unit: str) -> None:
     name = unit.replace("/", ":")
@@ -98,6 +100,7 @@ def strongest(kernel, receiving) -> str:
     return f"{float(kernel.flatten()[kernel.abs().argmax()] / receiving.abs().max()):+.2f}"
 
 
+@pytest.mark.torch
 def test_strongest_weights_are_ranked_and_normalised_per_receiving_unit(unit_site: Path) -> None:
     import torch
 
@@ -120,6 +123,7 @@ def test_strongest_weights_are_ranked_and_normalised_per_receiving_unit(unit_sit
     assert "No convolution reads this unit" in (built / "units/tiny/conv2/1/index.html").read_text()
 
 
+@pytest.mark.torch
 def test_weight_thumbnails_are_pixelated_and_link_to_unit_pages(unit_site: Path) -> None:
     site = unit_site / "_site"
     for page in unit_pages(site):
@@ -132,6 +136,7 @@ def test_weight_thumbnails_are_pixelated_and_link_to_unit_pages(unit_site: Path)
     assert "img.pixelated { image-rendering: pixelated; }" in (site / "static/style.css").read_text()
 
 
+@pytest.mark.torch
 def test_units_shown_beside_referenced_ones_get_simpler_pages(unit_site: Path) -> None:
     html = (unit_site / "_site/units/tiny/conv2/2/index.html").read_text()
     assert "no article references" in html and "data-pagefind-body" not in html
@@ -142,6 +147,7 @@ def test_units_shown_beside_referenced_ones_get_simpler_pages(unit_site: Path) -
     assert thumbnails(unit_site / "_site", "tiny/conv2/2", "outputs") == []
 
 
+@pytest.mark.torch
 def test_backlinks_list_exactly_the_referencing_articles(unit_site: Path) -> None:
     def backlinks(unit: str) -> list[str]:
         html = (unit_site / f"_site/units/tiny/{unit}/index.html").read_text()
@@ -152,6 +158,7 @@ def test_backlinks_list_exactly_the_referencing_articles(unit_site: Path) -> Non
     assert backlinks("conv2/1") == ["Units A"]
 
 
+@pytest.mark.torch
 def test_reference_renders_a_link_with_an_icon_card(unit_site: Path) -> None:
     folder = next((unit_site / "_site").glob("*/units-a"))
     html = (folder / "index.html").read_text()
@@ -160,6 +167,7 @@ def test_reference_renders_a_link_with_an_icon_card(unit_site: Path) -> None:
     assert card and (folder / card.group(2)).resolve().is_file()
 
 
+@pytest.mark.torch
 @pytest.mark.parametrize(("reference", "message"), [
     ("tiny/conv1:9", "unit 9 does not exist: tiny/conv1 has units 0-3"),
     ("tiny/conv3:0", "model 'tiny' has no layer 'conv3' (did you mean 'conv2'?)"),
