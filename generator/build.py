@@ -18,7 +18,7 @@ from generator.plan import FigurePlan, FigureRun, compute, load_plan
 from generator.render import Renderer, theme_dir
 from generator.resolve import Resolver, check_documents
 from generator.search import index_search
-from generator.write import Output, OutputRefused, output_problem, write_site
+from generator.write import Output, OutputRefused, output_problem, recover, write_site
 
 
 @dataclass
@@ -69,7 +69,8 @@ def load(build: Build) -> None:
         build.figures = load_plan(build.root, build.config)
     except SiteError as exc:
         raise BuildFailed([exc]) from None
-    if build.use_cache:
+    if build.use_cache:  # thread build and serve: finish or undo a killed build's write first
+        recover(build.out_dir.resolve())
         build.fingerprint = cache.site_fingerprint(build.root, build.out_dir, build.live_reload)
         salt = cache.salt((build.root / "site.toml").read_bytes(), build.live_reload)
         build.cache = cache.load(build.root, salt, str(build.out_dir.resolve()))

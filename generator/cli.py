@@ -119,6 +119,8 @@ def _nothing_changed(root: Path, out: Path | None) -> bool:
         out_dir = out or root / str(settings.get("output_dir", "_site"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return False  # the normal build reports the problem
+    if any(out_dir.parent.glob(f".{out_dir.name}.*-*")):
+        return False  # a killed build's journal or staging folder: the build recovers first
     return cache.up_to_date(root, out_dir)
 
 

@@ -250,6 +250,8 @@ def recover(out_dir: Path) -> list[Path]:
     if not parent.is_dir():
         return []
     for journal in sorted(parent.glob(f".{name}.journal-*")):
+        if not _a_journal(journal):
+            continue
         if (journal / JOURNAL).is_file() and out_dir.is_dir():
             _apply(journal, out_dir)  # committed: finish it
         else:
@@ -263,6 +265,12 @@ def recover(out_dir: Path) -> list[Path]:
     for path in leftovers:
         shutil.rmtree(path, ignore_errors=True)
     return leftovers
+
+
+def _a_journal(folder: Path) -> bool:
+    """A folder :func:`_update` made: numbered files, the journal, its temporary file."""
+    return folder.is_dir() and all(p.name.isdigit() or p.name.startswith((JOURNAL, f".{JOURNAL}."))
+                                   for p in folder.iterdir())
 
 
 def _ours(folder: Path) -> bool:
