@@ -52,11 +52,22 @@ class License(Strict):
     _url = field_validator("url")(link_url)
 
 
+def folder_inside_site(value: str | None, info: ValidationInfo) -> str | None:
+    """A folder named in site.toml (theme, store) must lie in the site root: the build reads
+    and publishes from it."""
+    root = (info.context or {}).get("root")
+    if value is not None and root is not None and inside_root(root, value) is None:
+        raise ValueError(f"{outside_message('folder', value)} ({OUTSIDE_HINT})")
+    return value
+
+
 class Theme(Strict):
     accent: str = "#ca0020"
     """Accent colour used for links in the byline and thread navigation."""
     dir: str | None = None
     """A theme folder relative to the site root; defaults to ``theme/`` there, else the built-in theme."""
+
+    _inside = field_validator("dir")(folder_inside_site)
 
     @field_validator("accent")
     @classmethod
@@ -103,6 +114,8 @@ class Figures(Strict):
     """Figure jobs run at once; default: one per CPU core; 0 runs them inside the build."""
     device: str = "auto"
     """Torch device for figure jobs: ``auto`` (cuda, then mps, then cpu), ``cpu``, ``cuda``..."""
+
+    _inside = field_validator("store")(folder_inside_site)
 
 
 class Config(Strict):

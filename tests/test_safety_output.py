@@ -211,3 +211,17 @@ def test_stray_files_in_the_output_folder_are_removed_by_the_next_build(tmp_path
     assert not (site / "_site/demo/.index.html.4gy_gmil").exists()
     assert not (site / "_site/pagefind/fragment/x.pf_fragment.5g6tmqtq").exists()
     assert tree_digest(site / "_site") != before
+
+
+@pytest.mark.parametrize(("table", "key"), [("theme", "dir"), ("figures", "store")])
+def test_folders_named_in_site_toml_stay_inside_the_site(table: str, key: str,
+                                                         tmp_path: Path) -> None:
+    site = copy_site(tmp_path / "site")
+    (tmp_path / "elsewhere").mkdir()
+    with (site / "site.toml").open("a") as handle:
+        handle.write(f'\n[{table}]\n{key} = "../elsewhere"\n')
+    line = len((site / "site.toml").read_text().splitlines())
+    result = thread_cli("check", "--root", site)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"site.toml:{line}: {table}.{key}: folder '../elsewhere' is "
+                                    "outside the site root")
