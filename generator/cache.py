@@ -33,7 +33,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -211,15 +211,15 @@ def decode(data: bytes, salt: str) -> BuildCache:
 
 
 def encode(cache: BuildCache) -> bytes:
+    """The cache as JSON (fields as they are: ``vars``, not the deep copies of ``asdict``)."""
     documents = {path: {"source": record.source, "meta": {
                             "model": type(record.meta).__name__,
                             "data": record.meta.model_dump(mode="json")},
-                        "inputs": record.inputs, "deps": asdict(record.deps),
+                        "inputs": record.inputs, "deps": vars(record.deps),
                         "outputs": record.outputs}
                  for path, record in cache.documents.items()}
-    stored = {"format": FORMAT, **asdict(BuildCache(cache.salt, cache.fingerprint, {},
-                                                     cache.outputs, cache.search, cache.out_dir)),
-              "documents": documents}
+    stored = {"format": FORMAT, **vars(cache), "documents": documents,
+              "outputs": {path: vars(stamp) for path, stamp in cache.outputs.items()}}
     return json.dumps(stored, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 

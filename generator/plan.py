@@ -177,7 +177,7 @@ def _stale_error(plan: FigurePlan, use: FigureUse) -> SiteError:
     where, name, damage = use.call, use.call.name, use.damage
     if damage is not None:
         return SiteError(where.path, where.line, f"figure '{name}': store entry "
-                         f"{plan.shown(damage.file.parent)} is damaged: "
+                         f"{plan.shown(plan.store.folder / damage.key)} is damaged: "
                          f"{plan.shown(damage.file)} {damage.reason}",
                          "run thread build without --frozen to compute it again")
     return SiteError(where.path, where.line, f"figure '{name}' is stale (key {use.job.key} is "
