@@ -12,21 +12,27 @@ not parsed, not rendered, not written — when all of these are as the last buil
   navigation around it (thread front matter, the previous and next articles' front matter, the
   list of threads);
 - the **files it embeds** (their content hashes name the copied assets), the store **keys of
-  its figures** (and those entries still exist), and the keys of the icon jobs of the units it
-  references (one batched job per layer, so a new reference elsewhere can change them);
+  its figures** and the digests of their manifests, and the keys and manifest digests of the
+  icon jobs of the units it references (one batched job per layer, so a new reference elsewhere
+  can change them). A manifest records the sha256 of every file of its entry, so an entry
+  recomputed under the same key (another torch, a repaired or killed computation) re-renders
+  the pages that show it, with its images and its "Reproduce" details;
 - the **files it wrote**, still in the output folder with the size and mtime recorded.
 
 Thread pages, the home page, feeds, the sitemap, unit and model pages are rendered every build
 from front matter and resolved units (cheap), and like every output are written only when their
 bytes differ from what the output folder holds. ``thread check`` and ``figures gc`` never use the
 cache: they look at the whole site.
+
+The cache is JSON, never pickle: a cache file from elsewhere (a pull request) is data, not code.
+One that does not read as this generator writes it is ignored with a note: a full build.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
-import pickle
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -35,10 +41,10 @@ from typing import Any
 from generator.write import write_file
 
 FOLDER = ".thread-cache"
-FILE = "build.pickle"
-QUICK = "quick.pickle"
+FILE = "build.json"
+QUICK = "quick.json"
 """The fingerprint and output stamps alone, for :func:`up_to_date`."""
-FORMAT = 1
+FORMAT = 2
 SHAPING_LIBRARIES = ("jinja2", "markdown-it-py", "mdit-py-plugins", "pygments", "latex2mathml",
                      "pybtex", "pydantic", "pagefind")
 """Libraries whose version can change the bytes of a page."""
@@ -80,12 +86,12 @@ class PageDeps:
     assets: list[str] = field(default_factory=list)
     """Embedded files (site-relative) → checked by the URL their content hash gives."""
     asset_urls: list[str] = field(default_factory=list)
-    figures: list[tuple[str, dict, int, str]] = field(default_factory=list)
-    """(builder, parameters, line, store key) of each builder figure."""
+    figures: list[tuple[str, dict, int, str, str]] = field(default_factory=list)
+    """(builder, parameters, line, store key, manifest digest) of each builder figure."""
     units: list[tuple[str, str, int, int, str]] = field(default_factory=list)
     """(model, layer, index, line, argument) of each ``{unit}`` reference."""
-    icons: dict[tuple[str, str], str] = field(default_factory=dict)
-    """(model, layer) → key of the icon job its unit cards show."""
+    icons: list[tuple[str, str, str, str]] = field(default_factory=list)
+    """(model, layer, key, manifest digest) of the icon jobs its unit cards show."""
 
 
 @dataclass
@@ -93,7 +99,7 @@ class DocRecord:
     source: str
     """Hash of the Markdown file's bytes."""
     meta: Any
-    """Its validated front matter."""
+    """Its validated front matter (a model of generator/content.py)."""
     inputs: str
     """Hash of its page inputs (:func:`page_inputs`)."""
     deps: PageDeps
@@ -149,12 +155,12 @@ def up_to_date(root: Path, out_dir: Path, live_reload: bool = False) -> bool:
     """Nothing under the site root changed since the last successful build started, and its
     output folder is exactly as that build left it: there is nothing to do."""
     try:
-        with (root / FOLDER / QUICK).open("rb") as handle:
-            quick = pickle.load(handle)  # builtins only: loads without the generator's modules
-        return quick["out_dir"] == str(out_dir.resolve()) \
+        quick = json.loads((root / FOLDER / QUICK).read_bytes())  # stdlib only, like all of this
+        return quick["format"] == FORMAT and quick["out_dir"] == str(out_dir.resolve()) \
             and quick["fingerprint"] == site_fingerprint(root, out_dir, live_reload) \
-            and all(_stat(out_dir / path) == stamp for path, stamp in quick["stamps"].items())
-    except (OSError, pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError):
+            and all(_stat(out_dir / path) == tuple(stamp)
+                    for path, stamp in quick["stamps"].items())
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return False
 
 
@@ -171,29 +177,94 @@ def cache_path(root: Path) -> Path:
 
 
 def load(root: Path, salt: str, out_dir: str) -> BuildCache:
-    """The last build's cache when its salt matches, else an empty one (a full build)."""
+    """The last build's cache when its salt matches, else an empty one (a full build).
+
+    A cache that is not JSON, not shaped as this generator writes it or of another format is
+    ignored, with a one-line note on stderr."""
+    path = cache_path(root)
     try:
-        with cache_path(root).open("rb") as handle:
-            stored = pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError,
-            ValueError):
+        cache = decode(path.read_bytes(), salt)
+    except FileNotFoundError:
         return BuildCache(salt, out_dir=out_dir)
-    if not isinstance(stored, dict) or stored.get("format") != FORMAT:
+    except (OSError, ValueError, TypeError, RecursionError) as exc:  # pydantic's: ValueErrors
+        _note(f"ignoring {path.relative_to(root)} ({_reason(exc)}); building every page")
         return BuildCache(salt, out_dir=out_dir)
-    cache = stored["cache"]
-    if not isinstance(cache, BuildCache) or cache.out_dir != out_dir:
+    if cache.out_dir != out_dir:
         return BuildCache(salt, out_dir=out_dir)
     if salt and cache.salt != salt:  # every page is rebuilt; the output files are still known
         return BuildCache(salt, outputs=cache.outputs, search=cache.search, out_dir=out_dir)
     return cache
 
 
+def decode(data: bytes, salt: str) -> BuildCache:
+    """A cache from its JSON; the document records only under a matching ``salt`` (else none
+    is reused, and front matter models may have changed). Raises ValueError or TypeError."""
+    from pydantic import TypeAdapter
+
+    stored = json.loads(data)
+    if not isinstance(stored, dict):
+        raise TypeError(f"a JSON {type(stored).__name__}, not a build cache")
+    if stored.get("format") != FORMAT:
+        raise ValueError(f"format {stored.get('format')}, this generator reads format {FORMAT}")
+    documents = stored.pop("documents", None)
+    cache = TypeAdapter(BuildCache).validate_python({**stored, "documents": {}})
+    if not salt or cache.salt == salt:
+        cache.documents = TypeAdapter(dict[str, DocRecord]).validate_python(documents)
+        for record in cache.documents.values():
+            record.meta = _front_matter(record.meta)
+    return cache
+
+
+def encode(cache: BuildCache) -> bytes:
+    """The cache as JSON (fields as they are: ``vars``, not the deep copies of ``asdict``)."""
+    documents = {path: {"source": record.source, "meta": {
+                            "model": type(record.meta).__name__,
+                            "data": record.meta.model_dump(mode="json")},
+                        "inputs": record.inputs, "deps": vars(record.deps),
+                        "outputs": record.outputs}
+                 for path, record in cache.documents.items()}
+    stored = {"format": FORMAT, **vars(cache), "documents": documents,
+              "outputs": {path: vars(stamp) for path, stamp in cache.outputs.items()}}
+    return json.dumps(stored, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _front_matter(stored: Any):
+    """A record's front matter, validated again by the model it names (of a fixed few)."""
+    from generator.content import ArticleMeta, PageMeta, ThreadMeta
+
+    models = {model.__name__: model for model in (ArticleMeta, PageMeta, ThreadMeta)}
+    if not isinstance(stored, dict) or stored.get("model") not in models:
+        raise ValueError("a record's front matter names no known model")
+    return models[stored["model"]].model_validate(stored.get("data"))
+
+
+def _reason(exc: BaseException) -> str:
+    """One line on why a cache was not loaded."""
+    from pydantic import ValidationError
+
+    if isinstance(exc, ValidationError):  # its first problem
+        first = exc.errors()[0]
+        return f"{'.'.join(map(str, first['loc']))}: {first['msg']}"
+    return (str(exc).splitlines() or [type(exc).__name__])[0]
+
+
+def _note(message: str) -> None:
+    import logging
+
+    logging.getLogger(__name__).warning("note: %s", message)
+
+
 def save(root: Path, cache: BuildCache) -> None:
-    data = pickle.dumps({"format": FORMAT, "cache": cache}, protocol=pickle.HIGHEST_PROTOCOL)
-    write_file(cache_path(root), data)
-    quick = {"fingerprint": cache.fingerprint, "out_dir": cache.out_dir,
-             "stamps": {path: (s.size, s.mtime_ns) for path, s in cache.outputs.items()}}
-    write_file(root / FOLDER / QUICK, pickle.dumps(quick, protocol=pickle.HIGHEST_PROTOCOL))
+    write_file(cache_path(root), encode(cache))
+    quick = {"format": FORMAT, "fingerprint": cache.fingerprint, "out_dir": cache.out_dir,
+             "stamps": {path: [s.size, s.mtime_ns] for path, s in cache.outputs.items()}}
+    write_file(root / FOLDER / QUICK, json.dumps(quick, separators=(",", ":")).encode("utf-8"))
+
+
+def clear(root: Path) -> None:
+    """Forget the last build (``--no-cache``): the next one renders and writes everything."""
+    for name in (FILE, QUICK):
+        (root / FOLDER / name).unlink(missing_ok=True)
 
 
 def salt(config_bytes: bytes, live_reload: bool) -> str:

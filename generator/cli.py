@@ -87,8 +87,9 @@ def build(root: Path | None, out: Path | None, frozen: bool, workers: int | None
     started = time.perf_counter()
     root = site_root(root)
     if no_cache:
-        for name in ("build.pickle", "quick.pickle"):
-            (root / ".thread-cache" / name).unlink(missing_ok=True)
+        from generator import cache
+
+        cache.clear(root)
     elif _nothing_changed(root, out):
         console.print(f"Nothing changed since the last build ({time.perf_counter() - started:.2f}"
                       " s); nothing was written.")
@@ -199,6 +200,28 @@ def figures_gc(root: Path | None) -> None:
     for name in removed:
         click.echo(f"removed {name}")
     console.print(f"Removed {len(removed)} store entries.")
+
+
+@figures.command("verify")
+@root_option
+def figures_verify(root: Path | None) -> None:
+    """Check every store entry: its manifest, each file against its recorded sha256, and that
+    each image decodes. Exits 1, naming each damaged file, if any is."""
+    from generator.config import load_config
+    from generator.plan import verify_store
+
+    root = site_root(root)
+    try:
+        checked, errors = verify_store(root, load_config(root))
+    except BuildFailed as failure:
+        report(failure)
+        sys.exit(1)
+    for error in errors:
+        click.echo(str(error), err=True)
+    if errors:
+        console.print(f"[red]{len(errors)} of {checked} store entries and files are damaged.[/red]")
+        sys.exit(1)
+    console.print(f"{checked} store entries and files verified.")
 
 
 def run() -> None:

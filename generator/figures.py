@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.util
 import inspect
 import pkgutil
 import sys
@@ -164,7 +165,7 @@ def discover(root: Path) -> dict[str, Builder]:
     their functions: discovery stays cheap and torch-free. Earlier sites' modules are forgotten.
     """
     BUILDERS.clear()
-    package = use_package(root) or _import(PACKAGE, INSTALLED_FIGURES / "__init__.py")
+    package = use_package(root) or _load_package([INSTALLED_FIGURES])
     folders = [Path(p) for p in package.__path__]  # the site's first, then the built-in ones
     for name in sorted({info.name for info in pkgutil.iter_modules([str(f) for f in folders])}):
         path = next(p for f in folders if (p := _module_path(f, name)).is_file())
@@ -178,23 +179,38 @@ def _module_path(folder: Path, name: str) -> Path:
     return package if package.is_file() else folder / f"{name}.py"
 
 
-_SITE_PATHS: list[str] = []
-"""The site folder this process put on ``sys.path``, removed when another site is built."""
-
-
 def use_package(root: Path):
-    """Make ``root/figures`` the importable ``figures`` package (extended with the built-in one)."""
+    """Make ``root/figures`` the ``figures`` package (extended with the built-in one); None if
+    the site has none.
+
+    The package is loaded from its folder, and the site root is never put on ``sys.path``: a
+    file there named like an installed module (a ``PIL.py``) must not run instead of it."""
     for name in [m for m in sys.modules if m == PACKAGE or m.startswith(PACKAGE + ".")]:
         del sys.modules[name]
-    site_dir = str(root)
-    sys.path[:] = [site_dir] + [p for p in sys.path if p != site_dir and p not in _SITE_PATHS]
-    _SITE_PATHS[:] = [site_dir]
     importlib.invalidate_caches()
-    if not (root / PACKAGE / "__init__.py").is_file():
+    site = root / PACKAGE
+    if not (site / "__init__.py").is_file():
         return None
-    package = _import(PACKAGE, root / PACKAGE / "__init__.py")
-    if INSTALLED_FIGURES.is_dir() and INSTALLED_FIGURES != (root / PACKAGE).resolve():
-        package.__path__.append(str(INSTALLED_FIGURES))
+    builtin = INSTALLED_FIGURES.is_dir() and INSTALLED_FIGURES != site.resolve()
+    return _load_package([site, *([INSTALLED_FIGURES] if builtin else [])])
+
+
+def _load_package(folders: list[Path]):
+    """Import ``folders[0]/__init__.py`` as ``figures``, its submodules found in ``folders``."""
+    init = folders[0] / "__init__.py"
+    return _reporting(init, lambda: _exec_package(init, folders))
+
+
+def _exec_package(init: Path, folders: list[Path]):
+    spec = importlib.util.spec_from_file_location(
+        PACKAGE, init, submodule_search_locations=[str(folder) for folder in folders])
+    package = importlib.util.module_from_spec(spec)
+    sys.modules[PACKAGE] = package
+    try:
+        spec.loader.exec_module(package)
+    except BaseException:
+        del sys.modules[PACKAGE]
+        raise
     return package
 
 
@@ -209,8 +225,13 @@ def _defines_builder(path: Path) -> bool:
 
 
 def _import(module: str, path: Path):
+    return _reporting(path, lambda: importlib.import_module(module))
+
+
+def _reporting(path: Path, load: Callable[[], Any]):
+    """Run an import; an error in research code is the user's to fix, reported at its line."""
     try:
-        return importlib.import_module(module)
+        return load()
     except Exception as exc:  # noqa: BLE001 (any error in research code is the user's to fix)
         frame = next((f for f in reversed(traceback.extract_tb(exc.__traceback__))
                       if Path(f.filename).resolve() == path.resolve()), None)

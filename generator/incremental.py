@@ -63,9 +63,10 @@ def reusable(build: Build, document: Document) -> DocRecord | None:
 
 
 def _figure_uses(build: Build, document: Document, deps: PageDeps) -> list | None:
-    """The document's figure uses, keyed again; None if a key moved or an entry is missing."""
+    """The document's figure uses, keyed again; None if a key moved or its entry is not the
+    one the page shows (missing, damaged, recomputed: another manifest digest)."""
     plan, uses = build.figures, []
-    for name, params, line, key in deps.figures:
+    for name, params, line, key, manifest in deps.figures:
         if name not in plan.builders:
             return None
         call = Call(name, document.source.path, line, kind="directive", document=document)
@@ -73,11 +74,16 @@ def _figure_uses(build: Build, document: Document, deps: PageDeps) -> list | Non
             use = plan.prepare(call, params)
         except SiteError:
             return None
-        entry = plan.store.get(key) if use.job.key == key else None
-        if entry is None or not entry.is_current(build.versions):
+        if use.job.key != key or entry_digest(build, key) != manifest:
             return None
         uses.append(use)
     return uses
+
+
+def entry_digest(build: Build, key: str) -> str | None:
+    """The manifest digest of the intact, current store entry under ``key``, else None."""
+    entry = build.figures.store.get(key)
+    return entry.digest if entry is not None and entry.is_current(build.versions) else None
 
 
 def register(build: Build, document: Document, record: DocRecord) -> None:
@@ -103,11 +109,14 @@ def forget(build: Build, document: Document) -> None:
 
 
 def stale_icons(build: Build) -> list[Document]:
-    """Reused documents whose unit cards would now show icons from another job."""
+    """Reused documents whose unit cards would now show icons from another job or entry (one
+    not yet computed is computed later: its bytes are not the ones the page shows)."""
     icons = build.resolver.unit_jobs.icons
     return [doc for doc, record in build.reused.values()
-            if any(icons.get(layer, (None,))[0] is None or icons[layer][0].job.key != key
-                   for layer, key in record.deps.icons.items())]
+            if any(icons.get((model, layer), (None,))[0] is None
+                   or icons[(model, layer)][0].job.key != key
+                   or entry_digest(build, key) != manifest
+                   for model, layer, key, manifest in record.deps.icons)]
 
 
 def new_record(build: Build, document: Document) -> DocRecord:
@@ -121,13 +130,19 @@ def new_record(build: Build, document: Document) -> DocRecord:
         cited=list(resolver.cited.get(id(document), {})),
         assets=[p.relative_to(root).as_posix() for p in assets],
         asset_urls=[asset_url(p) for p in assets],
-        figures=[(u.call.name, u.job.params, u.call.line, u.job.key) for u in build.figures.uses
-                 if u.call.document is document and u.call.kind == "directive"
-                 and u.call.name in build.figures.builders],
+        figures=[(u.call.name, u.job.params, u.call.line, u.job.key, _digest(u))
+                 for u in build.figures.uses if u.call.document is document
+                 and u.call.kind == "directive" and u.call.name in build.figures.builders],
         units=sorted(units, key=lambda u: u[3]),
-        icons={(m, layer): resolver.unit_jobs.icons[(m, layer)][0].job.key
-               for m, layer, _, _, _ in units})
+        icons=[(m, layer, use.job.key, _digest(use)) for (m, layer), use in sorted(
+            {(m, layer): resolver.unit_jobs.icons[(m, layer)][0] for m, layer, *_ in units}
+            .items())])
     inputs = page_inputs(document, deps.template, deps.cited, build.templates,
                          build.content.threads)
     return DocRecord(build.sources[document.source.path.as_posix()], document.meta, inputs,
                      deps, outputs_of(document))
+
+
+def _digest(use) -> str:
+    """The manifest digest of the entry a use showed ('' if none: never matches again)."""
+    return use.entry.digest if use.entry is not None else ""

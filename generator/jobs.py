@@ -30,7 +30,6 @@ from generator.figures import (
     FigureOutput,
     ModelRegistry,
     discover,
-    use_package,
 )
 
 # --- jobs ------------------------------------------------------------------------------------
@@ -63,8 +62,7 @@ ProgressSink = Callable[[str, float], None]
 def run_job(job: Job, sink: ProgressSink | None = None) -> JobResult:
     """Import the builder, seed every RNG, run it and encode its outputs; never raises."""
     try:
-        use_package(Path(job.root))
-        discover(Path(job.root))
+        discover(Path(job.root))  # the site's figures package, loaded as the parent loads it
         spec = BUILDERS[job.builder]
         params = spec.params.model_validate(job.params).model_dump()
         device = resolve_device(job.device)

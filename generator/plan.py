@@ -3,6 +3,8 @@ reported, and store maintenance (``thread figures list`` / ``gc``)."""
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -11,6 +13,9 @@ from typing import Any
 from generator.errors import SiteError
 from generator.figures import INSTALLED_FIGURES, PACKAGE, Builder, discover
 from generator.jobs import Job, canonical_json, installed_versions, make_executor
+from generator.store import HASH_SUFFIX, Damage, Entry
+
+log = logging.getLogger(__name__)
 
 # --- planning and running a build's figures --------------------------------------------------
 
@@ -21,7 +26,9 @@ class FigureUse:
     call: Any
     job: Job
     entry: Any = None
-    """The store :class:`~generator.store.Entry` once it exists and is current."""
+    """The store :class:`~generator.store.Entry` once it exists, is intact and is current."""
+    damage: Damage | None = None
+    """Why the entry under the use's key cannot be used, when it exists but is damaged."""
 
     @property
     def where(self) -> str:
@@ -90,15 +97,21 @@ class FigurePlan:
         return self._fingerprints[name]
 
     def attach(self, select: Callable[[FigureUse], bool] | None = None) -> list[FigureUse]:
-        """Look every use (or the ``select``ed ones) up in the store; returns those to compute."""
+        """Look every use (or the ``select``ed ones) up in the store, verified; returns those to
+        compute (missing, damaged, or made with other toolchain versions)."""
         versions = installed_versions()
         stale = []
         for use in filter(select, self.uses) if select else self.uses:
-            entry = self.store.get(use.job.key)
-            use.entry = entry if entry is not None and entry.is_current(versions) else None
+            found = self.store.read(use.job.key)
+            use.entry = found if isinstance(found, Entry) and found.is_current(versions) else None
+            use.damage = found if isinstance(found, Damage) else None
             if use.entry is None:
                 stale.append(use)
         return stale
+
+    def shown(self, path: Path) -> str:
+        """A store path as the user knows it: relative to the site root."""
+        return Path(os.path.relpath(path, self.root)).as_posix()
 
 
 def model_fingerprint(model, root: Path, search: list[Path]) -> str:
@@ -136,10 +149,9 @@ def compute(plan: FigurePlan, resolver, run: FigureRun,
     ``select`` limits the run to some uses (the unit checks need ``model-layers`` first)."""
     stale = plan.attach(select)
     if run.frozen and stale:
-        return [SiteError(u.call.path, u.call.line, f"figure '{u.call.name}' is stale "
-                          f"(key {u.job.key} is not in {plan.config.figures.store}/)",
-                          "run thread build without --frozen where torch is installed")
-                for u in stale]
+        return [_stale_error(plan, u) for u in stale]
+    for damage in {u.damage.key: u.damage for u in stale if u.damage is not None}.values():
+        log.warning("%s %s; computing the figure again", plan.shown(damage.file), damage.reason)
     errors = _run_stale(plan, stale, run) if stale else []
     plan.attach()
     plan.store.clean_temporary()
@@ -149,10 +161,28 @@ def compute(plan: FigurePlan, resolver, run: FigureRun,
                                        for name in use.entry.manifest["files"]
                                        if not name.startswith("files/")}
     charts = [u for u in plan.uses if u.entry is not None and u.entry.manifest.get("vega_lite")]
+    damage = plan.store.read_cached(bundle_name()) if charts and run.frozen else None
+    if isinstance(damage, Damage):
+        return errors + [SiteError(charts[0].call.path, charts[0].call.line, "the vega bundle "
+                                   f"{plan.shown(damage.file)} {damage.reason}",
+                                   "run thread build without --frozen to make it again")]
     bundle = resolver.asset(vega_bundle(plan.store)) if charts else None
     for use in charts:
         use.call.data["bundle"] = bundle
     return errors
+
+
+def _stale_error(plan: FigurePlan, use: FigureUse) -> SiteError:
+    """Why ``--frozen`` cannot publish a figure: no entry, a damaged one, or other versions."""
+    where, name, damage = use.call, use.call.name, use.damage
+    if damage is not None:
+        return SiteError(where.path, where.line, f"figure '{name}': store entry "
+                         f"{plan.shown(plan.store.folder / damage.key)} is damaged: "
+                         f"{plan.shown(damage.file)} {damage.reason}",
+                         "run thread build without --frozen to compute it again")
+    return SiteError(where.path, where.line, f"figure '{name}' is stale (key {use.job.key} is "
+                     f"not in {plan.config.figures.store}/)",
+                     "run thread build without --frozen where torch is installed")
 
 
 def _run_stale(plan: FigurePlan, stale: list[FigureUse], run: FigureRun) -> list[SiteError]:
@@ -177,10 +207,18 @@ def _run_stale(plan: FigurePlan, stale: list[FigureUse], run: FigureRun) -> list
 
 
 def vega_bundle(store) -> Path:
-    """vega, vega-lite and vega-embed in one self-hosted script, cached in the store."""
-    snippet = VEGA_SNIPPET
-    return store.cached_file(f"vega-bundle-{_vl_convert_version()}.js",
+    """vega, vega-lite and vega-embed in one self-hosted script, cached in the store (with its
+    sha256 beside it: a damaged bundle is made again, never published)."""
+    snippet, name = VEGA_SNIPPET, bundle_name()
+    found = store.read_cached(name)
+    if isinstance(found, Damage):
+        log.warning("%s %s; making it again", found.file, found.reason)
+    return store.cached_file(name,
                              lambda: __import__("vl_convert").javascript_bundle(snippet).encode())
+
+
+def bundle_name() -> str:
+    return f"vega-bundle-{_vl_convert_version()}.js"
 
 
 VEGA_SNIPPET = """
@@ -238,7 +276,8 @@ class StoreRow:
     where: str
     """``path:line`` of the directives using the entry, or '' when none does."""
     state: str
-    """``fresh``, ``stale`` (needs computing) or ``unreferenced``."""
+    """``fresh``, ``stale`` (needs computing), ``unreferenced`` or ``damaged`` (unreferenced,
+    and not readable or not matching its manifest)."""
 
 
 def store_rows(plan: FigurePlan) -> list[StoreRow]:
@@ -252,7 +291,8 @@ def store_rows(plan: FigurePlan) -> list[StoreRow]:
     for key in plan.store.stored_keys():
         if key not in used:
             entry = plan.store.get(key)
-            rows.append(StoreRow(key, entry.manifest.get("builder", "?"), "", "unreferenced"))
+            rows.append(StoreRow(key, entry.manifest["builder"], "", "unreferenced") if entry
+                        else StoreRow(key, "?", "", "damaged"))
     return rows
 
 
@@ -262,12 +302,13 @@ def collect_garbage(plan: FigurePlan) -> list[str]:
     removed = [key for key in plan.store.stored_keys() if key not in used]
     for key in removed:
         plan.store.remove(key)
-    bundles = sorted(plan.store.folder.glob("vega-bundle-*.js")) if plan.store.folder.is_dir() else []
-    current = f"vega-bundle-{_vl_convert_version()}.js"
+    folder = plan.store.folder
+    found = sorted(folder.glob("vega-bundle-*")) if folder.is_dir() else []
+    bundles = sorted({path.name.removesuffix(HASH_SUFFIX) for path in found})
     for bundle in bundles:
-        if bundle.name != current:
-            bundle.unlink()
-            removed.append(bundle.name)
+        if bundle != bundle_name():
+            plan.store.remove_cached(bundle)
+            removed.append(bundle)
     plan.store.clean_temporary()
     return removed
 
@@ -276,3 +317,13 @@ def _vl_convert_version() -> str:
     import importlib.metadata
 
     return importlib.metadata.version("vl-convert-python")
+
+
+def verify_store(root: Path, config) -> tuple[int, list[SiteError]]:
+    """``thread figures verify``: every entry and derived file of the store, each image decoded;
+    returns how many were checked and an error per damaged one."""
+    from generator.store import FigureStore
+
+    checked, damaged = FigureStore(root / config.figures.store).verify()
+    return checked, [SiteError(Path(os.path.relpath(d.file, root)).as_posix(), None, d.reason,
+                               "run thread build to compute it again") for d in damaged]

@@ -7,23 +7,78 @@ manifest and compared whenever they are installed, so a checkout without torch (
 still finds every entry, while a researcher who upgrades torch recomputes. The store is a
 committable folder (``figures/store/`` by default); entries are written to a temporary sibling
 and renamed into place, so a build killed mid-figure never leaves a half-written entry.
+
+The key says what an entry *should* hold, not what it holds: the manifest records the sha256
+of every file, and an entry is used only after its manifest validates and every file matches
+its hash (once per build and store). A damaged entry is reported as a :class:`Damage` and
+treated as missing: recomputed, or under ``--frozen`` an error naming the file. Pages depend
+on :attr:`Entry.digest`, the hash of the manifest's bytes (so of every file), not on the key.
 """
 
 from __future__ import annotations
 
 import ast
 import hashlib
+import io
 import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from generator.write import write_file
 
 MANIFEST = "manifest.json"
 TEMP_PREFIX = ".tmp-"
+HASH_SUFFIX = ".sha256"
+"""A cached file's recorded sha256 lies beside it: ``vega-bundle-X.js.sha256``."""
+
+
+class ImageRecord(BaseModel):
+    """One stored image as the manifest describes it (PNG and WebP, 1× and 2×)."""
+
+    width: int
+    height: int
+    pixelated: bool
+    png: str
+    png_2x: str
+    webp: str
+    webp_2x: str
+
+
+class Manifest(BaseModel):
+    """What a page needs from an entry's manifest.json; other keys are kept as they are."""
+
+    model_config = ConfigDict(extra="allow")
+
+    key: str
+    builder: str
+    files: list[str]
+    sha256: dict[str, str]
+    """File name → sha256 of its bytes, for every name in ``files``."""
+    params: dict
+    models: dict[str, str]
+    versions: dict[str, str | None]
+    seed: int
+    device: str
+    seconds: float
+    alt: str = ""
+    caption: str = ""
+    images: list[ImageRecord] = []
+    svg: str | None = None
+    vega_lite: str | None = None
+    vega_svg: str | None = None
+    data: str | None = None
+
+    def named(self) -> list[str]:
+        """Every file the manifest points a page at: each must be one of ``files``."""
+        names = [getattr(image, field) for image in self.images
+                 for field in ("png", "png_2x", "webp", "webp_2x")]
+        return names + [n for n in (self.svg, self.vega_lite, self.vega_svg, self.data) if n]
 
 
 @dataclass(frozen=True)
@@ -31,6 +86,8 @@ class Entry:
     key: str
     folder: Path
     manifest: dict
+    digest: str = ""
+    """sha256 of manifest.json's bytes: changes whenever any file of the entry changes."""
 
     def path(self, name: str) -> Path:
         return self.folder / name
@@ -42,38 +99,61 @@ class Entry:
                    if have is not None)
 
 
+@dataclass(frozen=True)
+class Damage:
+    """Why a stored entry (or cached file) cannot be used: the file at fault and what is wrong."""
+
+    key: str
+    file: Path
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.reason}"
+
+
 class FigureStore:
+    """The store folder; reads are verified once per instance (one instance per build)."""
+
     def __init__(self, folder: Path):
         self.folder = folder
+        self._read: dict[str, Entry | Damage | None] = {}
+        self._cached: dict[str, Path | Damage | None] = {}
+
+    def read(self, key: str) -> Entry | Damage | None:
+        """The verified entry under ``key``, why it cannot be used, or None if there is none."""
+        if key not in self._read:
+            self._read[key] = read_entry(self.folder / key, key)
+        return self._read[key]
 
     def get(self, key: str) -> Entry | None:
-        manifest = self.folder / key / MANIFEST
-        try:
-            return Entry(key, manifest.parent, json.loads(manifest.read_text(encoding="utf-8")))
-        except (FileNotFoundError, NotADirectoryError, json.JSONDecodeError):
-            return None
+        found = self.read(key)
+        return found if isinstance(found, Entry) else None
 
     def stored_keys(self) -> list[str]:
+        """Every entry folder, with or without a (readable) manifest."""
         if not self.folder.is_dir():
             return []
         return sorted(p.name for p in self.folder.iterdir()
-                      if p.is_dir() and not p.name.startswith(".") and (p / MANIFEST).is_file())
+                      if p.is_dir() and not p.name.startswith("."))
 
     def put(self, key: str, files: dict[str, bytes], manifest: dict) -> Entry:
-        """Write every file, then the manifest, into a temporary folder and rename it into place."""
+        """Write every file, then the manifest with their hashes, into a temporary folder and
+        rename it into place."""
         self.folder.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{key}-", dir=self.folder))
         try:
-            for name, data in sorted(files.items()):
-                write_file(staging / name, data)
-            manifest = {"key": key, **manifest, "files": sorted(files)}
-            write_file(staging / MANIFEST, (json.dumps(manifest, indent=2, sort_keys=True)
-                                            + "\n").encode())
+            hashes = {name: sha256_hex(files[name]) for name in sorted(files)}
+            for name in hashes:
+                write_file(staging / name, files[name])
+            manifest = {"key": key, **manifest, "files": sorted(files), "sha256": hashes}
+            data = manifest_bytes(manifest)
+            write_file(staging / MANIFEST, data)
             self._swap_in(staging, self.folder / key)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        return Entry(key, self.folder / key, manifest)
+        self._read[key] = Entry(key, self.folder / key, manifest, sha256_hex(data))
+        return self._read[key]
 
     def _swap_in(self, staging: Path, target: Path) -> None:
         if target.exists():
@@ -85,6 +165,7 @@ class FigureStore:
             os.replace(staging, target)
 
     def remove(self, key: str) -> None:
+        self._read.pop(key, None)
         shutil.rmtree(self.folder / key, ignore_errors=True)
 
     def clean_temporary(self) -> int:
@@ -94,12 +175,180 @@ class FigureStore:
             shutil.rmtree(path, ignore_errors=True)
         return len(leftovers)
 
-    def cached_file(self, name: str, make) -> Path:
-        """A derived file kept in the store (e.g. the vega bundle): made once, atomically."""
+    # --- derived files (the vega bundle) -----------------------------------------------------
+
+    def read_cached(self, name: str) -> Path | Damage | None:
+        """A derived file that matches the sha256 recorded beside it; None if it is absent."""
+        if name not in self._cached:
+            self._cached[name] = read_cached(self.folder / name)
+        return self._cached[name]
+
+    def cached_file(self, name: str, make: Callable[[], bytes]) -> Path:
+        """A derived file kept in the store (e.g. the vega bundle): made once, atomically, with
+        its sha256 beside it, and made again when absent or not matching that hash."""
         path = self.folder / name
-        if not path.is_file():
-            write_file(path, make())
+        if not isinstance(self.read_cached(name), Path):
+            data = make()
+            write_file(path, data)
+            write_file(path.with_name(name + HASH_SUFFIX), f"{sha256_hex(data)}\n".encode())
+            self._cached[name] = path
         return path
+
+    def remove_cached(self, name: str) -> None:
+        self._cached.pop(name, None)
+        for path in (self.folder / name, self.folder / (name + HASH_SUFFIX)):
+            path.unlink(missing_ok=True)
+
+    # --- thread figures verify ---------------------------------------------------------------
+
+    def verify(self) -> tuple[int, list[Damage]]:
+        """Check every entry and derived file, decoding each image as well: (checked, damaged)."""
+        damaged = []
+        keys = self.stored_keys()
+        for key in keys:
+            found = read_entry(self.folder / key, key)
+            damage = found if isinstance(found, Damage) else decodes(found)
+            if damage is not None:
+                damaged.append(damage)
+        sidecars = self.folder.glob(f"*{HASH_SUFFIX}") if self.folder.is_dir() else []
+        derived = sorted({p.name.removesuffix(HASH_SUFFIX) for p in sidecars}
+                         | {p.name for p in self.folder.glob("vega-bundle-*.js")})
+        damaged += [d for d in map(self.read_cached, derived) if isinstance(d, Damage)]
+        return len(keys) + len(derived), damaged
+
+
+# --- reading and verifying entries -----------------------------------------------------------
+
+PNG_START, PNG_END = b"\x89PNG\r\n\x1a\n", b"IEND\xaeB`\x82"
+
+
+def read_entry(folder: Path, key: str) -> Entry | Damage | None:
+    """Read ``folder``'s manifest and check every file it lists against its recorded sha256."""
+    if not folder.is_dir():
+        return None
+    path = folder / MANIFEST
+    try:
+        if folder.is_symlink() or path.is_symlink():
+            raise ValueError("is a symbolic link")
+        raw = path.read_bytes()
+        data, manifest = parse_manifest(raw, key)
+    except FileNotFoundError:
+        return Damage(key, path, "is missing")
+    except OSError as exc:
+        return Damage(key, path, f"cannot be read ({exc.strerror})")
+    except ValueError as exc:
+        return Damage(key, path, str(exc))
+    for name in manifest.files:
+        reason = check_file(folder / name, manifest.sha256.get(name))
+        if reason is not None:
+            return Damage(key, folder / name, reason)
+    return Entry(key, folder, data, sha256_hex(raw))
+
+
+def parse_manifest(raw: bytes, key: str) -> tuple[dict, Manifest]:
+    """The manifest as JSON and as validated; ValueError says what is wrong with it."""
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ValueError("is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"is not JSON ({exc})") from None
+    except RecursionError:
+        raise ValueError("is not JSON (nested too deeply)") from None
+    try:
+        manifest = Manifest.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise ValueError(f"is not a store manifest ({where + ': ' if where else ''}"
+                         f"{first['msg'].lower()})") from None
+    if manifest.key != key:
+        raise ValueError(f"records the key '{manifest.key}', not its folder's")
+    outside = [name for name in manifest.files if not _inside(name)]
+    if outside:
+        raise ValueError(f"lists a file outside its entry: {outside[0]!r}")
+    unlisted = [name for name in manifest.named() if name not in manifest.files]
+    if unlisted:
+        raise ValueError(f"names '{unlisted[0]}', which is not one of its files")
+    return data, manifest
+
+
+def _inside(name: str) -> bool:
+    parts = PurePosixPath(name).parts
+    return bool(parts) and not PurePosixPath(name).is_absolute() and "\\" not in name \
+        and all(part not in ("", ".", "..") for part in parts) and name != MANIFEST
+
+
+def check_file(path: Path, recorded: str | None) -> str | None:
+    """What is wrong with one stored file, or None: its hash, then its structure (cheap)."""
+    if recorded is None:
+        return "has no sha256 in the manifest"
+    if path.is_symlink():
+        return "is a symbolic link"
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return "is missing"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    if sha256_hex(data) != recorded:
+        return "does not match the sha256 its manifest records"
+    return malformed(path.suffix, data)
+
+
+def malformed(suffix: str, data: bytes) -> str | None:
+    """A structural check beside the hash, so a manifest rewritten to match bad bytes still
+    publishes no truncated image or broken spec: complete PNG and WebP containers, JSON."""
+    if suffix == ".png" and not (data.startswith(PNG_START) and data.endswith(PNG_END)):
+        return "is not a complete PNG image"
+    if suffix == ".webp" and not (data[:4] == b"RIFF" and data[8:12] == b"WEBP"
+                                  and int.from_bytes(data[4:8], "little") + 8 == len(data)):
+        return "is not a complete WebP image"
+    if suffix == ".json":
+        try:
+            json.loads(data)
+        except ValueError:
+            return "is not valid JSON"
+    return None
+
+
+def decodes(entry: Entry) -> Damage | None:
+    """Decode every image of a verified entry (``figures verify``: thorough, not per build)."""
+    from PIL import Image
+
+    for name in entry.manifest["files"]:
+        if PurePosixPath(name).suffix in (".png", ".webp"):
+            try:
+                with Image.open(io.BytesIO(entry.path(name).read_bytes())) as image:
+                    image.load()
+            except Exception as exc:  # noqa: BLE001 (Pillow raises many kinds for bad data)
+                return Damage(entry.key, entry.path(name), f"does not decode ({exc})")
+    return None
+
+
+def read_cached(path: Path) -> Path | Damage | None:
+    """``path`` if it matches the sha256 recorded beside it; None if it does not exist."""
+    if not path.exists():
+        return None
+    record = path.with_name(path.name + HASH_SUFFIX)
+    try:
+        recorded = record.read_text(encoding="ascii").strip()
+        actual = file_digest(path)
+    except FileNotFoundError as exc:
+        return Damage(path.name, path, f"has no recorded sha256 ({exc.filename} is missing)")
+    except (OSError, UnicodeDecodeError):
+        return Damage(path.name, record, "cannot be read")
+    if actual != recorded:
+        return Damage(path.name, path, f"does not match the sha256 recorded in {record.name}")
+    return path
+
+
+def manifest_bytes(manifest: dict) -> bytes:
+    return (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 # --- keys ------------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Builders of the cheap-figures fixture site."""
