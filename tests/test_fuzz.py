@@ -7,9 +7,9 @@ inside the file and, for an error quoting a name the user wrote, the line that h
 the summary line, with the previous ``_site/`` untouched. A traceback, any other exit code, an
 unlocated error or a changed ``_site/`` after a failure is a bug.
 
-The budget is small (70 examples a test, about 70 s on two cores) and the examples fixed (``derandomize``), so
-CI is quick and reproducible: run the same test locally to get the failing input minimised
-(CI skips that, as ``THREAD_FUZZ_SHRINK=0`` does). ``THREAD_FUZZ_EXAMPLES=2000 pytest
+The budget is small (70 examples a test, about 70 s on two cores) and the examples fixed
+(``derandomize``), so CI is quick and reproducible: run the same test locally to get the failing
+input minimised (CI skips that, as ``THREAD_FUZZ_SHRINK=0`` does). ``THREAD_FUZZ_EXAMPLES=2000 pytest
 tests/test_fuzz.py`` runs a longer campaign.
 """
 
