@@ -35,7 +35,8 @@ TEXT = st.one_of(ODD_STRINGS, PLAIN_TEXT)
 WRONG_TYPES = st.one_of(
     st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70),
     st.floats(allow_nan=True, allow_infinity=True), st.just([]), st.just({}),
-    st.lists(PLAIN_TEXT, min_size=1, max_size=3), st.dictionaries(PLAIN_TEXT, PLAIN_TEXT, max_size=2),
+    st.lists(PLAIN_TEXT, min_size=1, max_size=3),
+    st.dictionaries(PLAIN_TEXT, PLAIN_TEXT, max_size=2),
 )
 """Values of the wrong type for any key."""
 
@@ -275,7 +276,8 @@ BLOCKS = [
     "```{figure} pic.png pic.png\n:alt: One. | Two.\n:subcaptions: a\n:columns: 0\n```",
     "```{figure} pic.png pic.png\n:alt: One. |\n:columns: 13\n:width: -5\n```",
     "```{figure} pic.png\n:alt: A.\n:width: wide\n```",
-    "````{aside}\nA note [@missing] and {ref}`nope`.\n\n```{figure} missing.png\n:alt: x\n```\n````",
+    ("````{aside}\nA note [@missing] and {ref}`nope`.\n\n"
+     "```{figure} missing.png\n:alt: x\n```\n````"),
     "- item\n\n  ```{figure} missing.png\n  :alt: x\n  ```", "> ```{unknown}\n> ```",
     "1. $a\nb$ then [@missing]", "`code\nspan` then {ref}`nope`", "<span\nclass=x> [@missing]",
     "Text  \nhard break [@missing]", "> " * 50 + "deep", "- " * 50 + "deep", "[" * 2000,
