@@ -65,6 +65,16 @@ class Build:
     def out_dir(self) -> Path:
         return self.out or self.root / self.config.output_dir
 
+    def broken_pages(self) -> tuple[str, ...]:
+        """Output paths (or folders, ending in '/') of the pages that documents with errors
+        would make: not rendered by ``thread check``, and links to them are not checked."""
+        broken = self.errors.paths()
+        loaded = {doc.source.path.as_posix(): doc for doc in self.content.documents()}
+        pages = [loaded[path].url + "index.html" if path in loaded
+                 else document_url(self.root, path)
+                 for path in sorted(broken) if path in loaded or path.endswith(".md")]
+        return tuple(page for page in pages if page)
+
 
 def load(build: Build) -> None:
     """Read config, front matter and bibliographies; find the pages the cache can supply."""
@@ -209,16 +219,6 @@ def stored_figures(build: Build) -> None:
     build.errors.extend(units.validate(build.resolver, build.resolver.unit_jobs))
 
 
-def broken_pages(build: Build) -> tuple[str, ...]:
-    """Output paths (or folders, ending in '/') of the pages that documents with errors would
-    make: not rendered by ``thread check``, and links to them are not checked."""
-    broken = build.errors.paths()
-    loaded = {doc.source.path.as_posix(): doc for doc in build.content.documents()}
-    pages = [loaded[path].url + "index.html" if path in loaded else document_url(build.root, path)
-             for path in sorted(broken) if path in loaded or path.endswith(".md")]
-    return tuple(page for page in pages if page)
-
-
 def render(build: Build) -> None:
     """Render every page, feed and listing into memory."""
     theme = theme_dir(build.root, build.config)
@@ -229,7 +229,7 @@ def render(build: Build) -> None:
     out["index.html"] = renderer.page("home.html", "")
     out["404.html"] = renderer.page("404.html", "404.html", absolute=True)
     pages: dict[str, partial[bytes]] = {}
-    skipped = broken_pages(build)  # thread check after errors: pages it cannot render
+    skipped = build.broken_pages()  # thread check after errors: pages it cannot render
     for thread in content.threads:
         if thread.url + "index.html" not in skipped:
             out[thread.url + "index.html"] = renderer.thread(thread)

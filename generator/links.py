@@ -95,11 +95,9 @@ def check_links(outputs: Output, base_url: str, sources: dict[str, Source] | Non
 
 def check_site_links(build: Build) -> None:
     """Pipeline stage for ``thread check``: every broken link is an error."""
-    from generator.build import broken_pages
-
     sources = {doc.url + "index.html": doc.source for doc in build.content.documents()}
     build.errors.extend(check_links(build.outputs, build.config.base_url, sources,
-                                    Path(build.config.output_dir).name, broken_pages(build)))
+                                    Path(build.config.output_dir).name, build.broken_pages()))
 
 
 def _text(value: bytes | Path) -> str:
