@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from generator import cache, incremental, markdown, outputs, parallel, standalone, units
+from generator import cache, incremental, markdown, outputs, parallel, scaffold, standalone, units
 from generator.citations import attach_references
 from generator.config import CONFIG_NAME, Config, load_config, toml_line
-from generator.content import Article, Content, Page, Thread, load_content
+from generator.content import Article, Content, Page, Thread, document_url, load_content
 from generator.errors import BuildFailed, ErrorCollector, SiteError
 from generator.jobs import installed_versions
 from generator.links import check_site_links
-from generator.plan import FigurePlan, FigureRun, compute, load_plan
+from generator.plan import FigurePlan, FigureRun, compute, load_plan, use_stored
 from generator.render import Renderer, theme_dir
 from generator.resolve import Resolver, check_documents
 from generator.search import index_search
@@ -49,7 +49,12 @@ class Build:
     """id(document) → outputs of a self-contained document, rendered in the documents stage."""
     renderer: Renderer | None = None
     errors: ErrorCollector = field(default_factory=ErrorCollector)
-    """Problems found by the load stage, reported with those of the documents stage."""
+    """Every stage's problems and warnings, reported together (see :func:`run`)."""
+    keep_going: bool = False
+    """``thread check``: after errors, check what does not depend on them too (the documents
+    without errors are resolved, rendered and link-checked), then report everything at once."""
+    warnings: list[SiteError] = field(default_factory=list)
+    """Problems that did not stop the build (``thread check --strict`` fails on them)."""
     fingerprint: str = ""
     """The site's inputs when this build started (:func:`generator.cache.site_fingerprint`)."""
     search_digest: str = ""
@@ -59,6 +64,16 @@ class Build:
     @property
     def out_dir(self) -> Path:
         return self.out or self.root / self.config.output_dir
+
+    def broken_pages(self) -> tuple[str, ...]:
+        """Output paths (or folders, ending in '/') of the pages that documents with errors
+        would make: not rendered by ``thread check``, and links to them are not checked."""
+        broken = self.errors.paths()
+        loaded = {doc.source.path.as_posix(): doc for doc in self.content.documents()}
+        pages = [loaded[path].url + "index.html" if path in loaded
+                 else document_url(self.root, path)
+                 for path in sorted(broken) if path in loaded or path.endswith(".md")]
+        return tuple(page for page in pages if page)
 
 
 def load(build: Build) -> None:
@@ -76,16 +91,16 @@ def load(build: Build) -> None:
         build.cache = cache.load(build.root, salt, str(build.out_dir.resolve()))
     build.templates = cache.Templates(theme_dir(build.root, build.config) / "templates")
     build.versions = installed_versions()
-    errors = ErrorCollector()
+    errors = build.errors  # raised with the Markdown errors, so all are reported at once
     build.content = load_content(build.root, build.config, errors,
                                  partial(incremental.known, build))
     attach_references(build.root, build.config, build.content, errors)
     errors.extend(outputs.clashes(build.content))
+    errors.extend(scaffold.leftovers(build.root, build.content))
     for doc in build.content.documents():
         record = incremental.reusable(build, doc) if not errors.errors else None
         if record is not None:
             build.reused[id(doc)] = (doc, record)
-    build.errors = errors  # raised with the Markdown errors, so all are reported at once
 
 
 def check_output_dir(build: Build) -> None:
@@ -115,10 +130,12 @@ def site_inputs(root: Path, config: Config) -> list[Path]:
 
 def documents(build: Build) -> None:
     """Parse every document the cache cannot supply; self-contained ones are also checked and
-    rendered right away, across processes (generator/standalone.py)."""
+    rendered right away, across processes (generator/standalone.py). Problems are reported
+    with those of the resolve stage."""
     errors = build.errors
-    todo = [d for d in build.content.documents()
-            if id(d) not in build.reused and not isinstance(d, Thread) and not errors.errors]
+    broken = errors.paths()  # parsed for their own errors, never rendered
+    todo = [d for d in build.content.documents() if id(d) not in build.reused
+            and not isinstance(d, Thread) and d.source.path.as_posix() not in broken]
     renderer = renderer_for(build)
     tasks = [partial(standalone.process, build, renderer, doc) for doc in todo]
     for doc, rendered in zip(todo, parallel.run_all(tasks)):
@@ -127,7 +144,6 @@ def documents(build: Build) -> None:
     for doc in build.content.documents():
         if id(doc) not in build.reused and id(doc) not in build.prerendered and not doc.env:
             parse(doc, errors)  # parsed in a worker, which sent back no tokens
-    errors.raise_if_any()
 
 
 def renderer_for(build: Build) -> Renderer:
@@ -145,8 +161,10 @@ def parse(doc, errors: ErrorCollector) -> None:
 
 
 def resolve(build: Build) -> None:
-    """Number and check every directive and role use across the whole site."""
-    errors = ErrorCollector()
+    """Number and check every directive and role use across the whole site; a document that
+    already has an error is left out (its problems would only echo that one), the others are
+    checked, so one round reports the problems of every file."""
+    errors = build.errors
     build.resolver = Resolver(build.root, errors)
     build.resolver.figures = build.figures
     for doc, record in build.reused.values():
@@ -155,8 +173,10 @@ def resolve(build: Build) -> None:
         build.resolver.assets.update((asset.url, asset) for asset in rendered.assets)
         build.resolver.document_assets[key] = rendered.embedded
         build.resolver.cited[key] = {k: n for n, k in enumerate(rendered.cited, 1)}
+    broken = errors.paths()
     remaining = [d for d in build.content.documents()
-                 if id(d) not in build.reused and id(d) not in build.prerendered]
+                 if id(d) not in build.reused and id(d) not in build.prerendered
+                 and d.source.path.as_posix() not in broken]
     check_documents(remaining, build.resolver, errors)
     build.resolver.unit_jobs = schedule_units(build)
     late = incremental.stale_icons(build)  # a new reference elsewhere moved a layer's icons
@@ -167,23 +187,36 @@ def resolve(build: Build) -> None:
     order = {id(doc): i for i, doc in enumerate(build.content.documents())}
     for refs in build.resolver.units.values():  # document order, however they were registered
         refs.sort(key=lambda call: (order[id(call.document)], call.line))
+    if not build.keep_going:
+        errors.raise_if_any()
 
 
 def schedule_units(build: Build):
     try:
         return units.schedule(build.resolver, build.figures)
-    except SiteError as exc:
-        raise BuildFailed([exc]) from None
+    except SiteError as exc:  # the site's own builders cannot take the unit jobs: stop here
+        build.errors.extend([exc])
+        build.errors.raise_if_any()
 
 
 def compute_figures(build: Build) -> None:
-    """Compute figures missing from the store (or fail if --frozen); keep every success."""
+    """Compute figures missing from the store (or fail if --frozen); keep every success.
+
+    Models' layers come first, so unit references and unit options are checked before any
+    figure is computed."""
     plan, resolver, run = build.figures, build.resolver, build.figure_run
-    errors = compute(plan, resolver, run, select=units.is_layers_job)  # to check {unit} refs
+    errors = compute(plan, resolver, run, select=units.is_layers_job)
     errors = errors or units.validate(resolver, resolver.unit_jobs)
     errors = errors or compute(plan, resolver, run)
-    if errors:
-        raise BuildFailed(errors)
+    build.errors.extend(errors)
+    build.errors.raise_if_any()
+
+
+def stored_figures(build: Build) -> None:
+    """``thread check``'s figures stage: the figures the store holds, nothing computed; unit
+    references and unit options are checked against the layers stored for their models."""
+    use_stored(build.figures, build.resolver)
+    build.errors.extend(units.validate(build.resolver, build.resolver.unit_jobs))
 
 
 def render(build: Build) -> None:
@@ -196,11 +229,15 @@ def render(build: Build) -> None:
     out["index.html"] = renderer.page("home.html", "")
     out["404.html"] = renderer.page("404.html", "404.html", absolute=True)
     pages: dict[str, partial[bytes]] = {}
+    skipped = build.broken_pages()  # thread check after errors: pages it cannot render
     for thread in content.threads:
-        out[thread.url + "index.html"] = renderer.thread(thread)
+        if thread.url + "index.html" not in skipped:
+            out[thread.url + "index.html"] = renderer.thread(thread)
         out[thread.url + "feed.xml"] = renderer.feed(thread.url + "feed.xml", thread.meta.title,
                                                      thread.articles)
     for doc in content.documents():
+        if doc.url + "index.html" in skipped:
+            continue
         if id(doc) in build.reused:  # unchanged, and so is everything it shows: keep the file
             out.update((path, build.out_dir / path) for path in incremental.outputs_of(doc))
         elif id(doc) in build.prerendered:
@@ -250,16 +287,27 @@ def write(build: Build) -> None:
 STAGES = [("load", load), ("documents", documents), ("resolve", resolve),
           ("figures", compute_figures), ("render", render),
           ("search", index_search), ("write", write)]
-CHECK_STAGES = [(name, stage) for name, stage in STAGES if name not in ("figures", "write")]
+CHECK_STAGES = [(name, stored_figures if name == "figures" else stage)
+                for name, stage in STAGES if name != "write"]
 CHECK_STAGES.append(("links", check_site_links))  # every internal link and #anchor resolves
 
 
 def run(root: Path, stages=STAGES, **options) -> Build:
-    """Run ``stages`` in order; a :class:`BuildFailed` from any stage stops before writing."""
+    """Run ``stages`` in order; a :class:`BuildFailed` from any stage stops before writing.
+
+    Whatever stops the build, it reports the warnings found so far with its errors."""
     build = Build(root=root, **options)
-    with parallel.fewer_collections():  # parsing allocates millions of objects, few of them cyclic
-        for name, stage in stages:
-            started = time.perf_counter()
-            stage(build)
-            build.timings[name] = time.perf_counter() - started
+    try:
+        with parallel.fewer_collections():  # parsing allocates millions of objects, few cyclic
+            for name, stage in stages:
+                started = time.perf_counter()
+                stage(build)
+                build.timings[name] = time.perf_counter() - started
+        build.errors.raise_if_any()
+    except BuildFailed as failure:
+        extra = [w for w in build.errors.warnings if w not in failure.errors]
+        if extra:
+            raise BuildFailed(failure.errors + extra) from None
+        raise
+    build.warnings = build.errors.warnings
     return build

@@ -12,7 +12,9 @@ from rich.console import Console
 
 from generator.errors import BuildFailed, SiteError
 
-console = Console(stderr=True, highlight=False)
+console = Console(stderr=True, highlight=False, soft_wrap=True)
+"""Progress and summaries; soft_wrap: a line is never broken at the terminal's width, so
+``path:line:`` stays parseable by editors and CI annotations."""
 
 
 def find_root(start: Path) -> Path:
@@ -28,10 +30,24 @@ def find_root(start: Path) -> Path:
 
 
 def report(failure: BuildFailed) -> None:
-    for error in failure.errors:
+    """Errors first, then warnings (each in file and line order), then how many."""
+    errors = [error for error in failure.errors if not error.warning]
+    for error in errors + [error for error in failure.errors if error.warning]:
         click.echo(str(error), err=True)
-    noun = "error" if len(failure.errors) == 1 else "errors"
-    console.print(f"[red]{len(failure.errors)} {noun}[/red]; nothing was written.")
+    warnings = len(failure.errors) - len(errors)
+    counted = _count(len(errors), "error") + (f", {_count(warnings, 'warning')}" if warnings
+                                              else "")
+    console.print(f"[red]{counted}[/red]; nothing was written.")
+
+
+def report_warnings(warnings: list[SiteError]) -> None:
+    """Warnings of a build that went through: one ``path:line: warning: message`` each."""
+    for warning in warnings:
+        click.echo(str(warning), err=True)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 root_option = click.option("--root", type=click.Path(file_okay=False, path_type=Path),
@@ -104,6 +120,7 @@ def build(root: Path | None, out: Path | None, frozen: bool, workers: int | None
     except BuildFailed as failure:
         report(failure)
         sys.exit(1)
+    report_warnings(result.warnings)
     pages = sum(1 for path in result.outputs if path.endswith(".html"))
     console.print(f"Built {pages} pages ({len(result.outputs)} files, {len(result.written)} "
                   f"written) into {result.out_dir} in {time.perf_counter() - started:.2f} s")
@@ -127,15 +144,27 @@ def _nothing_changed(root: Path, out: Path | None) -> bool:
 
 @main.command()
 @root_option
-def check(root: Path | None) -> None:
-    """Validate everything (config, front matter, directives, references) without writing.
+@click.option("--strict", is_flag=True, help="Treat warnings (placeholders left by thread new, "
+              "builder figures without :alt:) as errors: exit 1 if there is any.")
+def check(root: Path | None, strict: bool) -> None:
+    """Validate everything `thread build` does, against the figure store, without writing or
+    computing anything (no torch needed).
 
-    Prints one `path:line: message` per problem and exits 1 if there is any.
+    Prints one `path:line: message` per problem and exits 1 if there is any error (or, with
+    --strict, any warning).
     """
     from generator import build as pipeline
 
-    pipeline.run(site_root(root), stages=pipeline.CHECK_STAGES)
-    console.print("[green]No problems found.[/green]")
+    result = pipeline.run(site_root(root), stages=pipeline.CHECK_STAGES, keep_going=True)
+    if strict and result.warnings:
+        report(BuildFailed(result.warnings))
+        console.print("--strict: warnings are errors.")
+        sys.exit(1)
+    report_warnings(result.warnings)
+    if result.warnings:
+        console.print(f"No errors; {_count(len(result.warnings), 'warning')}.")
+    else:
+        console.print("[green]No problems found.[/green]")
 
 
 @main.command()

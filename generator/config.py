@@ -151,8 +151,20 @@ class Config(Strict):
     """Build a full-text search index (Pagefind, self-hosted) and show a search box."""
     raw_html: bool = True
     """Allow raw HTML in Markdown; ``false`` makes each HTML block or inline tag an error."""
+    allowed_hosts: list[str] = Field(default_factory=list)
+    """Hosts that images and raw HTML may load from, e.g. ``["www.youtube-nocookie.com"]``;
+    any other host is an error, so the site stays self-hosted (its own host is always fine)."""
 
     _links = field_validator("repository")(link_url)
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _host_names(cls, hosts: list[str]) -> list[str]:
+        for host in hosts:
+            if not re.fullmatch(r"[A-Za-z0-9.\-]+", host):
+                raise ValueError(f"'{host}' is not a host name like 'www.youtube-nocookie.com' "
+                                 "(no scheme, no path)")
+        return hosts
 
     @field_validator("base_url")
     @classmethod

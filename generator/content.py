@@ -186,6 +186,20 @@ class Content:
         return docs + list(self.pages)
 
 
+def document_url(root: Path, path: str) -> str:
+    """Where the page of the Markdown file ``path`` (site-relative) goes; for ``thread.md``,
+    the thread's folder, which holds its articles' pages too. '' if not under ``content/``."""
+    rel = Path(path)
+    if rel.parts[:1] != (CONTENT_DIR,):
+        return ""
+    inside = rel.relative_to(CONTENT_DIR)
+    if rel.name == THREAD_FILE:
+        return inside.parent.as_posix() + "/"
+    if (root / rel.parent / THREAD_FILE).is_file():
+        return f"{inside.parent.as_posix()}/{rel.stem}/"
+    return inside.with_suffix("").as_posix() + "/"
+
+
 def read_source(root: Path, path: Path, text: str | None = None) -> Source:
     """Split a Markdown file into front matter and body; raises :class:`SiteError`."""
     rel, text, yaml_text, body, body_line = _split(root, path, text)

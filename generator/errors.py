@@ -15,10 +15,12 @@ class SiteError(Exception):
     line: int | None
     message: str
     hint: str | None = None
+    warning: bool = False
+    """A problem that does not stop the build (``thread check --strict`` makes it an error)."""
 
     def __str__(self) -> str:
         where = str(self.path) if self.line is None else f"{self.path}:{self.line}"
-        text = f"{where}: {self.message}"
+        text = f"{where}: {'warning: ' if self.warning else ''}{self.message}"
         return f"{text} ({self.hint})" if self.hint else text
 
 
@@ -35,20 +37,31 @@ def _error_order(error: SiteError) -> tuple[str, int]:
 
 
 class ErrorCollector:
-    """Gathers errors so a stage can report every problem at once."""
+    """Gathers errors (and warnings) so a stage can report every problem at once."""
 
     def __init__(self) -> None:
         self.errors: list[SiteError] = []
+        self.warnings: list[SiteError] = []
 
     def add(self, path: Path | str, line: int | None, message: str, hint: str | None = None) -> None:
         self.errors.append(SiteError(path, line, message, hint))
 
+    def warn(self, path: Path | str, line: int | None, message: str,
+             hint: str | None = None) -> None:
+        self.warnings.append(SiteError(path, line, message, hint, warning=True))
+
     def extend(self, errors: list[SiteError]) -> None:
-        self.errors.extend(errors)
+        for error in errors:
+            (self.warnings if error.warning else self.errors).append(error)
 
     def raise_if_any(self) -> None:
+        """Raise the errors, with the warnings found so far so they are not lost."""
         if self.errors:
-            raise BuildFailed(self.errors)
+            raise BuildFailed(self.errors + self.warnings)
+
+    def paths(self) -> set[str]:
+        """The files (site-relative, posix) that have an error."""
+        return {Path(error.path).as_posix() for error in self.errors}
 
 
 def did_you_mean(word: str, choices: list[str] | set[str]) -> str | None:

@@ -2,8 +2,9 @@
 
 It reads the HTML outputs of the render stage (nothing is written), collects each page's ids and
 its ``href``/``src``/``srcset`` targets, and reports a link whose page or anchor does not exist.
-An error points at the Markdown source line that holds the link where it can be found there,
-else at the line of the built page (a link made by a template or a directive).
+An error points at the Markdown source line that holds the link where it can be found there
+(the second broken use of a URL at the second line holding it), else at the line of the built
+page (a link made by a template or a directive).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from generator.errors import BuildFailed, SiteError, did_you_mean
+from generator.errors import SiteError, did_you_mean
 
 if TYPE_CHECKING:
     from generator.build import Build
@@ -72,28 +73,31 @@ def scan(html: str) -> Page:
 
 
 def check_links(outputs: Output, base_url: str, sources: dict[str, Source] | None = None,
-                out_name: str = "_site") -> list[SiteError]:
+                out_name: str = "_site", unchecked: tuple[str, ...] = ()) -> list[SiteError]:
     """Every broken internal link of the site in ``outputs`` (site-relative path → content).
 
     ``sources`` maps a page's output path to the Markdown it was rendered from, for error lines.
+    Links to output paths starting with one of ``unchecked`` (pages of documents with errors,
+    which were not rendered) are not checked.
     """
     pages = {path: scan(_text(value)) for path, value in outputs.items() if path.endswith(".html")}
     errors = []
     for path, page in sorted(pages.items()):
+        seen: dict[str, int] = {}  # broken URL → how many times this page used it so far
         for link in page.links:
-            problem = _problem(path, link.url, outputs, pages, base_url)
+            problem = _problem(path, link.url, outputs, pages, base_url, unchecked)
             if problem is not None:
-                errors.append(_locate(path, link, problem, (sources or {}).get(path), out_name))
+                seen[link.url] = seen.get(link.url, 0) + 1
+                errors.append(_locate(path, link, problem, (sources or {}).get(path), out_name,
+                                      seen[link.url]))
     return errors
 
 
 def check_site_links(build: Build) -> None:
-    """Pipeline stage for ``thread check``: raise :class:`BuildFailed` on any broken link."""
+    """Pipeline stage for ``thread check``: every broken link is an error."""
     sources = {doc.url + "index.html": doc.source for doc in build.content.documents()}
-    errors = check_links(build.outputs, build.config.base_url, sources,
-                         Path(build.config.output_dir).name)
-    if errors:
-        raise BuildFailed(errors)
+    build.errors.extend(check_links(build.outputs, build.config.base_url, sources,
+                                    Path(build.config.output_dir).name, build.broken_pages()))
 
 
 def _text(value: bytes | Path) -> str:
@@ -102,10 +106,11 @@ def _text(value: bytes | Path) -> str:
 
 
 def _problem(page: str, url: str, outputs: Output, pages: dict[str, Page],
-             base_url: str) -> str | None:
-    """Why ``url`` on ``page`` does not resolve, or None when it does (or is external)."""
+             base_url: str, unchecked: tuple[str, ...] = ()) -> str | None:
+    """Why ``url`` on ``page`` does not resolve, or None when it does (or is external, or leads
+    to an ``unchecked`` page)."""
     target = _target(page, url, base_url)
-    if target is None:
+    if target is None or target[0].startswith(unchecked):
         return None
     path, fragment = target
     if path.startswith("../") or path == "..":
@@ -151,12 +156,13 @@ def _target(page: str, url: str, base_url: str) -> tuple[str, str] | None:
 
 
 def _locate(page: str, link: Link, problem: str, source: Source | None,
-            out_name: str) -> SiteError:
-    """The error at the Markdown line that holds the link, else at the built page's line."""
+            out_name: str, occurrence: int = 1) -> SiteError:
+    """The error at the Markdown line that holds the ``occurrence``-th use of the link (the
+    last one if the page has more uses than the Markdown), else at the built page's line."""
     message = f"broken link '{link.url}': {problem}"
-    if source is not None:
-        for number, text in enumerate(source.text.splitlines(), start=1):
-            if number >= source.body_line and link.url in text:
-                return SiteError(source.path, number, message)
+    lines = [number for number, text in enumerate(source.text.splitlines(), start=1)
+             for _ in range(text.count(link.url)) if number >= source.body_line] if source else []
+    if lines:
+        return SiteError(source.path, lines[min(occurrence, len(lines)) - 1], message)
     return SiteError(f"{out_name}/{page}", link.line, message,
                      "in the built page: the link comes from a template or a directive")

@@ -79,6 +79,7 @@ def create_markdown() -> MarkdownIt:
     md.add_render_rule("math_block", _render_math)
     md.add_render_rule("math_block_label", _render_math)
     md.add_render_rule("footnote_ref", _render_footnote_ref)
+    md.add_render_rule("image", _render_image)
     md.add_render_rule("footnote_caption", lambda self, tokens, idx, options, env:
                        str(tokens[idx].meta["id"] + 1))
     md.add_render_rule("footnote_block_open", lambda *args: '<ol class="footnotes-list">\n')
@@ -127,7 +128,8 @@ def _directive_token(fence: Token, match: re.Match, env: dict) -> Token:
         token.meta = {"call": None}
         return token
     raw_options, body_lines, first_body = _split_options(fence.content)
-    call = Call(name, env["path"], line, argument, body="".join(body_lines))
+    call = Call(name, env["path"], line, argument, body="".join(body_lines),
+                option_lines={key: line + 1 + index for key, (_, index) in raw_options.items()})
     call.options = _validate_options(spec, raw_options, call, env)
     if spec.body == "markdown" and call.body.strip():
         call.tokens = _parse_nested(call.body, fence.map[0] + 1 + first_body, env)
@@ -376,13 +378,30 @@ def _labels_rule(state) -> None:
 
 
 def _render_footnote_ref(self, tokens, idx, options, env) -> str:
-    """A footnote number whose card shows the note itself (hover, focus or tap)."""
+    """A footnote number whose card shows the note itself (hover, focus or tap); in a preview
+    (a cross-reference's card repeats a caption) just the number: the anchor the list's
+    back-link goes to must exist once."""
     ctx = env["context"]
     meta = tokens[idx].meta
     number = meta["id"] + 1
+    if env.get("preview"):
+        return f'<sup class="footnote-ref">{number}</sup>'
     ref_id = f"fnref{number}" + (f":{meta['subId']}" if meta.get("subId", 0) > 0 else "")
     return ctx.card("footnote", number=number, ref_id=ref_id, index=ctx.next_card(),
                     note=ctx.footnote(meta["id"]))
+
+
+def _render_image(self, tokens, idx, options, env) -> str:
+    """A Markdown image: the URL of its file in the site (generator/embeds.py), with its size."""
+    token = tokens[idx]
+    asset = (token.meta or {}).get("asset")
+    if asset is None or "context" not in env:
+        return self.image(tokens, idx, options, env)
+    attrs = {**token.attrs, "src": env["context"].url(asset.url)}
+    if asset.width and asset.height:
+        attrs.update(width=str(asset.width), height=str(asset.height))
+    attrs.update(loading="lazy", decoding="async")
+    return self.image([token.copy(attrs=attrs)], 0, options, env)
 
 
 def _render_directive(self, tokens, idx, options, env) -> str:

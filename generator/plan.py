@@ -155,21 +155,45 @@ def compute(plan: FigurePlan, resolver, run: FigureRun,
     errors = _run_stale(plan, stale, run) if stale else []
     plan.attach()
     plan.store.clean_temporary()
+    damage = _bundle_damage(plan) if run.frozen else None
+    if damage is not None:  # --frozen makes nothing, and never publishes a damaged bundle
+        return errors + [damage]
+    _register(plan, resolver, lambda: vega_bundle(plan.store))
+    return errors
+
+
+def _bundle_damage(plan: FigurePlan) -> SiteError | None:
+    charts = [u for u in plan.uses if u.entry is not None and u.entry.manifest.get("vega_lite")]
+    damage = plan.store.read_cached(bundle_name()) if charts else None
+    if not isinstance(damage, Damage):
+        return None
+    return SiteError(charts[0].call.path, charts[0].call.line, "the vega bundle "
+                     f"{plan.shown(damage.file)} {damage.reason}",
+                     "run thread build without --frozen to make it again")
+
+
+def use_stored(plan: FigurePlan, resolver) -> None:
+    """``thread check``'s figures: what the store holds, computing and writing nothing (a chart
+    whose vega bundle is not stored yet counts as not computed)."""
+    plan.attach()
+    bundle = plan.store.read_cached(bundle_name())  # damaged: as if not stored
+    _register(plan, resolver, lambda: bundle if isinstance(bundle, Path) else None)
+
+
+def _register(plan: FigurePlan, resolver, bundle: Callable[[], Path | None]) -> None:
+    """Give each stored figure its assets, and charts the vega bundle."""
+    charts = [u for u in plan.uses if u.entry is not None and u.entry.manifest.get("vega_lite")]
+    script = bundle() if charts else None
+    for use in charts if script is None else []:
+        use.entry = None
+    script_asset = resolver.asset(script) if script is not None else None
     for use in plan.uses:
         if use.entry is not None:
             use.call.data["assets"] = {name: resolver.asset(use.entry.path(name))
                                        for name in use.entry.manifest["files"]
                                        if not name.startswith("files/")}
-    charts = [u for u in plan.uses if u.entry is not None and u.entry.manifest.get("vega_lite")]
-    damage = plan.store.read_cached(bundle_name()) if charts and run.frozen else None
-    if isinstance(damage, Damage):
-        return errors + [SiteError(charts[0].call.path, charts[0].call.line, "the vega bundle "
-                                   f"{plan.shown(damage.file)} {damage.reason}",
-                                   "run thread build without --frozen to make it again")]
-    bundle = resolver.asset(vega_bundle(plan.store)) if charts else None
-    for use in charts:
-        use.call.data["bundle"] = bundle
-    return errors
+            if use.entry.manifest.get("vega_lite"):
+                use.call.data["bundle"] = script_asset
 
 
 def _stale_error(plan: FigurePlan, use: FigureUse) -> SiteError:

@@ -129,12 +129,14 @@ class PageContext:
                 paragraphs.append(self.markdown([token]))
         return Markup("<br>").join(paragraphs)
 
-    def markdown(self, tokens: list, inline: bool = False) -> Markup:
-        """Render parsed tokens of this document; ``inline`` drops a lone paragraph's <p>."""
+    def markdown(self, tokens: list, inline: bool = False, preview: bool = False) -> Markup:
+        """Render parsed tokens of this document; ``inline`` drops a lone paragraph's <p>;
+        ``preview`` (a card repeating a caption) leaves out the ids the original carries."""
         if inline and len(tokens) == 3 and tokens[0].type == "paragraph_open":
             tokens = tokens[1:2]
         env = dict(self.document.env) if self.document else {}
         env["context"] = self
+        env["preview"] = preview
         return Markup(markdown.render(tokens, env))
 
 

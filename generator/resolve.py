@@ -14,6 +14,7 @@ from typing import Any
 from generator import markdown
 from generator.content import Document
 from generator.directives import DIRECTIVES, ROLES
+from generator.embeds import check_embeds
 from generator.errors import ErrorCollector, SiteError
 
 
@@ -140,16 +141,18 @@ def _image_size(path: Path) -> tuple[int | None, int | None]:
 
 
 def check_documents(documents: list, resolver: Resolver, errors: ErrorCollector) -> None:
+    """Check every directive, role, image and raw HTML of ``documents``; problems go to
+    ``errors`` (the caller raises them with everyone else's)."""
     for doc in documents:  # labels first, so a reference may point forward
         resolver.current = doc
         number_labels(doc, resolver)
         check_calls(doc, "directive", resolver, errors)
         check_raw_html(doc, resolver, errors)
+        check_embeds(doc, resolver, errors)
     for doc in documents:
         resolver.current = doc
         check_calls(doc, "role", resolver, errors)
     resolver.current = None
-    errors.raise_if_any()
 
 
 def check_raw_html(doc, resolver: Resolver, errors: ErrorCollector) -> None:

@@ -45,8 +45,6 @@ def is_self_contained(tokens: list, builders: dict) -> bool:
 
 def process(build: Build, renderer: Renderer, document: Document) -> Rendered | None:
     """Parse, check and render ``document``; None if it must go the site-wide way."""
-    from generator.errors import BuildFailed
-
     errors = ErrorCollector()
     tokens, env = markdown.parse(document.source.body, document.source.path,
                                  document.source.body_line - 1, errors)
@@ -57,9 +55,8 @@ def process(build: Build, renderer: Renderer, document: Document) -> Rendered | 
         return None  # unchecked: the caller keeps the tokens (when in this process)
     resolver = Resolver(build.root, errors)
     resolver.figures = build.figures
-    try:
-        check_documents([document], resolver, errors)
-    except BuildFailed:
+    check_documents([document], resolver, errors)
+    if errors.errors or errors.warnings:  # checked again site-wide, reported with the rest
         document.tokens, document.env = [], {}
         return None
     renderer.resolver = resolver

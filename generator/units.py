@@ -6,7 +6,11 @@ referenced units: the ``feature-viz`` icons, a negative and a diversity variant 
 ``unit-weights`` (each unit's strongest direct inputs and outputs, with icons of those
 neighbours), so ``figures gc`` keeps them. The figures stage computes ``model-layers`` first
 and checks every reference against it, so an unknown layer or unit is an error at the line
-that names it.
+that names it. A builder directive that names units itself (``:layer: relu1``, ``:unit:
+conv3:1``, ``:units: 0-7``: :data:`UNIT_OPTIONS`) gets its model's ``model-layers`` job too and
+is checked the same way, at the option's line, before any figure is computed. ``thread check``
+checks both against the entries already in the store (:func:`validate` says so at the line when
+the entry is missing) and computes nothing.
 
 Which units get a page (:func:`pages`): every referenced unit gets a full page (icon,
 variants, strongest inputs and outputs, backlinks), and every unit shown as one of their
@@ -39,6 +43,20 @@ WEIGHTS = {"k": 4, "icon_size": 64, "icon_steps": 64, "seed": 0}
 """``unit-weights`` settings: four inputs and four outputs per unit, icons like the units'."""
 
 Unit = tuple[str, str, int]
+UNIT_OPTIONS = ("layer", "unit", "units")
+"""Builder parameters that name units of the figure's ``model``: ``layer`` (``relu1`` or
+``mixed3b:379``), ``unit`` (``conv3:1``) and ``units`` (``0-7, 12``, of the layer the other
+two name)."""
+
+
+@dataclass(frozen=True)
+class NamedUnits:
+    """The units one option of a builder directive names, where the author wrote them."""
+
+    option: str
+    line: int
+    layer: str
+    indices: list[int]
 
 
 @dataclass
@@ -71,7 +89,47 @@ def schedule(resolver, plan) -> UnitJobs:
         names = sorted({name for m, name in by_layer if m == model})  # how to name neighbours
         jobs.weights[(model, layer)] = _use(plan, "unit-weights",
                                             {**base, **WEIGHTS, "names": names}, first)
+    for use in list(plan.uses):  # builder directives that name units: their models' layers
+        model = (figure_units(use) or ("", []))[0]
+        if model and model not in jobs.layers and "model-layers" in plan.builders:
+            jobs.layers[model] = _use(plan, "model-layers", {"model": model}, use.call)
     return jobs
+
+
+def figure_units(use) -> tuple[str, list[NamedUnits]] | None:
+    """The model and the units a builder directive's own options name, or None if it names
+    none (options left at their defaults are the builder's business)."""
+    call, params = use.call, use.job.params
+    model = params.get("model")
+    if call.options is None or not isinstance(model, str):
+        return None  # a job scheduled for a {unit} reference, or a builder without a model
+    written = [name for name in UNIT_OPTIONS if name in call.options.model_fields_set]
+    base = next((str(params[name]).partition(":")[0] for name in ("layer", "unit")
+                 if params.get(name)), "")
+    named = []
+    for option in written:
+        value = params[option]
+        if option == "units":
+            indices = _indices(value)
+            if indices is not None and base:
+                named.append(NamedUnits(option, call.line_of(option), base, indices))
+        elif isinstance(value, str) and value:
+            layer, _, index = value.partition(":")
+            named.append(NamedUnits(option, call.line_of(option), layer,
+                                    [int(index)] if index.isdigit() else []))
+    return (model, named) if named else None
+
+
+def _indices(items) -> list[int] | None:
+    """``["0-7", "12"]`` → [0, …, 7, 12]; None if an item is not a number or a range (the
+    builder reports that)."""
+    indices = []
+    for item in items if isinstance(items, list) else [items]:
+        first, dash, last = str(item).strip().partition("-")
+        if not first.isdigit() or (dash and not last.strip().isdigit()):
+            return None
+        indices += list(range(int(first), int(last) + 1)) if dash else [int(first)]
+    return indices
 
 
 def _use(plan, builder: str, values: dict, where: Call):
@@ -88,19 +146,51 @@ def is_layers_job(use) -> bool:
 
 
 def validate(resolver, jobs: UnitJobs) -> list[SiteError]:
-    """Every reference names a layer of its model and a unit within that layer's channels."""
-    errors = []
+    """Every reference names a layer of its model and a unit within that layer's channels, and
+    so does every builder directive's ``:layer:``, ``:unit:`` and ``:units:`` (at its line).
+
+    Without the model's ``model-layers`` entry (``thread check`` before the first build), each
+    is an error saying it cannot be checked."""
+    errors, store = [], resolver.figures.config.figures.store
     for (model, layer, index), refs in sorted(resolver.units.items()):
-        entry = jobs.layers[model].entry
-        layers = json.loads(entry.path("data.json").read_text())["layers"] if entry else {}
         for call in refs:
-            if layer not in layers:
-                errors.append(SiteError(call.path, call.line, f"model '{model}' has no layer "
-                                        f"'{layer}'", did_you_mean(layer, set(layers))))
-            elif index >= layers[layer]:
-                errors.append(SiteError(call.path, call.line, f"unit {index} does not exist: "
-                                        f"{model}/{layer} has units 0-{layers[layer] - 1}"))
+            errors += _check(jobs, model, NamedUnits("", call.line, layer, [index]), call,
+                             f"unit '{model}/{layer}:{index}'", store)
+    for use in resolver.figures.uses:
+        model, named = figure_units(use) or ("", [])
+        for units in named:  # the first problem only: :units: of an unknown :layer: would echo it
+            found = _check(jobs, model, units, use.call, f":{units.option}: of '{use.call.name}'",
+                           store)
+            errors += found
+            if found:
+                break
     return errors
+
+
+def _check(jobs: UnitJobs, model: str, units: NamedUnits, call, what: str,
+           store: str) -> list[SiteError]:
+    """The problem with ``units`` of ``model``, at ``units.line`` of ``call``'s file."""
+    use = jobs.layers.get(model)
+    if use is None:
+        return []  # no model-layers builder on this site: nothing to check against
+    data = _data(jobs, use)
+    if data is None:
+        return [SiteError(call.path, units.line, f"cannot check {what}: the layers of model "
+                          f"'{model}' are not in the figure store ({store}/)",
+                          "thread build computes them where torch is installed; commit the "
+                          "store")]
+    layers = data["layers"]
+    if units.layer not in layers:
+        return [SiteError(call.path, units.line, f"model '{model}' has no layer '{units.layer}'",
+                          did_you_mean(units.layer, set(layers)))]
+    count = layers[units.layer]
+    missing = [str(index) for index in units.indices if index >= count]
+    if not missing:
+        return []
+    which = f"unit {missing[0]} does not" if len(missing) == 1 else \
+        f"units {', '.join(missing)} do not"
+    return [SiteError(call.path, units.line, f"{which} exist: {model}/{units.layer} has units "
+                      f"0-{count - 1}")]
 
 
 def icon_asset(jobs: UnitJobs, model: str, layer: str, index: int):

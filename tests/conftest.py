@@ -104,3 +104,10 @@ def tree_digest(folder: Path) -> dict[str, str]:
     """Relative path → sha256 of every file under ``folder``."""
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment of a ``python -m generator`` child: this checkout first on the path,
+    and whatever else the parent has there kept (the torch-less job's import blocker)."""
+    path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+    return {**os.environ, "PYTHONPATH": path, **extra}

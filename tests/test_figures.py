@@ -152,13 +152,15 @@ def test_frozen_build_names_stale_figures_and_writes_nothing(site: Path) -> None
 def test_failing_builder_fails_only_its_figure_and_the_next_build_resumes(tmp_path) -> None:
     site = tmp_path / "site"
     shutil.copytree(FIGURES_SITE, site)
-    edit(site / ARTICLE, ":model: saved\n", ":model: saved\n:layer: nope\n")
+    # channel 99 of a 4-channel layer: the builder raises (a :layer: that does not exist would
+    # be an error at its line before anything is computed, see tests/test_check_parity.py)
+    edit(site / ARTICLE, ":model: saved\n:channel: 1\n", ":model: saved\n:channel: 99\n")
     result = build(site)
     assert result.exit_code == 1
     assert f"{ARTICLE}:22: figure builder 'tiny-activations' failed: " in result.output
-    assert "unknown layer nope" in result.output
+    assert "index 99 is out of bounds" in result.output
     assert len(store_keys(site)) == 2, "the other two figures were kept"
-    edit(site / ARTICLE, ":layer: nope\n", "")
+    edit(site / ARTICLE, ":channel: 99\n", ":channel: 1\n")
     [entry] = recomputed(site)
     assert entry["params"]["model"] == "saved"
 

@@ -6,7 +6,6 @@ function of generator/write.py so that the process kills itself on its N-th call
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -14,7 +13,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import REPO, copy_site, thread_cli, tree_digest
+from conftest import child_env, copy_site, thread_cli, tree_digest
 
 UNSAFE = [".", "", "content", "content/demo", "..", "/", "theme", ".git", "figures/store",
           "site.toml"]
@@ -137,7 +136,7 @@ DRIVER = textwrap.dedent("""
 
 
 def killed_build(site: Path, target: str, nth: int) -> int:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = child_env()
     result = subprocess.run([sys.executable, "-c", DRIVER, target, str(nth), str(site)],
                             check=False, capture_output=True, text=True, env=env,
                             timeout=120)

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import REPO, SITES, thread_cli
+from conftest import REPO, SITES, child_env, thread_cli
 
 CHEAP_SITE = SITES / "valid" / "cheap-figures"
 ARTICLE = "content/demo/cheap.md"
@@ -39,7 +39,7 @@ def thread_process(site: Path, *args: str) -> subprocess.CompletedProcess:
     """``python -m generator build`` in a fresh interpreter, run from beside the site."""
     return subprocess.run([sys.executable, "-m", "generator", "build", "--root", str(site),
                            *args], cwd=site.parent, capture_output=True, text=True, check=False,
-                          env={**os.environ, "PYTHONPATH": str(REPO)})
+                          env=child_env())
 
 
 def store(site: Path) -> Path:

@@ -40,6 +40,12 @@ class Call:
     """Figure/equation number assigned during resolve, if any."""
     data: dict = field(default_factory=dict)
     """What the directive's ``check`` resolved (assets, targets), for its renderer."""
+    option_lines: dict[str, int] = field(default_factory=dict)
+    """File line of each option the author wrote (``:units: 0-7``), for errors about its value."""
+
+    def line_of(self, option: str) -> int:
+        """The line of ``:option:`` if the author wrote it, else the directive's line."""
+        return self.option_lines.get(option, self.line)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 ```{tiny-activations}
 :model: tiny
 :channels: 0, 1, 2
-:alt: What the figure shows (default: the builder's alt text).
+:alt: What the figure shows (expected; without it, the builder's generic alt text and a warning).
 :layout: page
 :label: fig-activations
 
@@ -55,6 +55,10 @@ def check(call, resolver) -> None:
     params = call.options.model_dump(mode="json", exclude=set(BuilderFigureOptions.model_fields))
     call.data["use"] = plan.schedule(call, params)
     call.number = resolver.number(call.document, "figure", call.options.label)
+    if not (call.options.alt or "").strip():
+        resolver.errors.warn(call.path, call.line, f"figure '{call.name}' has no :alt:",
+                             "describe what the figure shows; without :alt: the page uses the "
+                             "builder's generic alt text")
 
 
 def render(call, ctx) -> str:

@@ -1,0 +1,149 @@
+"""What a page loads: Markdown images become site files, and nothing comes from another host.
+
+The site is self-hosted: every image, script, style sheet and frame a page loads comes from the
+site itself, so reading it tells no third party and it keeps working when another host is gone.
+The resolve stage checks every document (directive bodies and footnotes included):
+
+- a Markdown image ``![What it shows](images/x.png)`` names a file beside the document, copied
+  into the site like a ``{figure}`` image (content-addressed, inside the site root); its alt
+  text is required, as a figure's ``:alt:`` is;
+- an image, or raw HTML (``<img src>``, ``srcset``, ``<script src>``, ``<link href>``,
+  ``<iframe src>``, ``<video>``, ``<audio>``, ``<source>``, …), that loads from another host is
+  an error at its line, unless ``allowed_hosts`` in site.toml names the host;
+- a raw ``<img>`` needs alt text too.
+
+With ``raw_html = false`` raw HTML is an error anyway (generator/resolve.py), so only the
+Markdown images are checked here.
+"""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from generator import markdown
+from generator.errors import ErrorCollector
+from generator.paths import OUTSIDE_HINT, inside_root, outside_message
+
+LOADS = {"img": ("src", "srcset"), "source": ("src", "srcset"), "script": ("src",),
+         "link": ("href",), "iframe": ("src",), "frame": ("src",), "video": ("src", "poster"),
+         "audio": ("src",), "track": ("src",), "embed": ("src",), "object": ("data",),
+         "input": ("src",), "image": ("href", "xlink:href"), "use": ("href", "xlink:href")}
+"""HTML attributes whose URL the browser fetches as the page loads, by tag."""
+ALT_HINT = "describe what the image shows, for readers who cannot see it"
+
+
+def check_embeds(doc, resolver, errors: ErrorCollector) -> None:
+    """Copy the document's Markdown images; report images and raw HTML loading from elsewhere
+    and images without alt text."""
+    config = resolver.figures.config if resolver.figures is not None else None
+    hosts = allowed_hosts(config)
+    for line, token in images(doc.tokens):
+        check_image(token, line, doc, resolver, errors, hosts)
+    if config is not None and config.raw_html:
+        for line, html in markdown.raw_html(doc.tokens, doc.env):
+            check_html(html, line, doc.source.path, errors, hosts)
+
+
+def allowed_hosts(config) -> set[str]:
+    """The site's own host (from ``base_url``) and those of ``allowed_hosts``, in lower case."""
+    if config is None:
+        return set()
+    own = urlsplit(config.base_url).hostname or ""
+    return {own, *(host.lower() for host in config.allowed_hosts)}
+
+
+def images(tokens: list):
+    """(file line, token) of every Markdown image, directive bodies included."""
+    for token in tokens:
+        if token.type == "image":
+            yield (token.meta or {}).get("line"), token
+        call = (token.meta or {}).get("call")
+        yield from images((token.children or []) + (call.tokens if call is not None else []))
+
+
+def check_image(token, line: int, doc, resolver, errors: ErrorCollector, hosts: set[str]) -> None:
+    """A Markdown image: alt text, and a file beside the document (registered as an asset for
+    the renderer, ``token.meta["asset"]``) or an allowed host."""
+    src, path = token.attrGet("src") or "", doc.source.path
+    if not token.content.strip():
+        errors.add(path, line, f"image '{src}' has no alt text", ALT_HINT + f": ![…]({src})")
+    host = foreign_host(src, hosts)
+    if host is not None:
+        errors.add(path, line, f"image '{src}' loads from another host, '{host}'",
+                   host_hint(host))
+        return
+    parts = urlsplit(src)
+    if parts.scheme or parts.netloc or not parts.path or src.startswith("/"):
+        return  # data: URLs; site-absolute paths are checked by thread check's link checker
+    name = unquote(parts.path)
+    file = (resolver.root / path).parent / name
+    if inside_root(resolver.root, file) is None:
+        errors.add(path, line, outside_message("image", name), OUTSIDE_HINT)
+    elif not file.is_file():
+        errors.add(path, line, f"image not found: {name}",
+                   "image paths are relative to the Markdown file")
+    else:
+        token.meta = {**(token.meta or {}), "asset": resolver.asset(file)}
+
+
+def check_html(html: str, line: int, path: Path, errors: ErrorCollector, hosts: set[str]) -> None:
+    """Raw HTML starting at file line ``line``: what it loads, and alt text on ``<img>``."""
+    for offset, tag, attrs in tags(html):
+        where = line + offset
+        if tag == "img" and not (attrs.get("alt") or "").strip():
+            errors.add(path, where, "raw <img> has no alt text",
+                       ALT_HINT + ': <img alt="…">')
+        for name in LOADS.get(tag, ()):
+            for url in urls(name, attrs.get(name)):
+                host = foreign_host(url, hosts)
+                if host is not None:
+                    errors.add(path, where, f'<{tag} {name}="{url}"> loads from another host, '
+                               f"'{host}'", host_hint(host))
+
+
+def host_hint(host: str) -> str:
+    return (f"copy the file into the site, or allow the host in site.toml: "
+            f'allowed_hosts = ["{host}"]')
+
+
+def foreign_host(url: str, hosts: set[str]) -> str | None:
+    """The host ``url`` loads from when that is neither the site's nor an allowed one."""
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname
+    except ValueError:  # a malformed authority, such as an unclosed IPv6 bracket
+        return url
+    if not parts.netloc:
+        return None
+    return None if host in hosts else (host or parts.netloc)
+
+
+def urls(attribute: str, value: str | None) -> list[str]:
+    """The URLs of one attribute value (``srcset`` lists several, each with a descriptor)."""
+    if not value:
+        return []
+    if attribute != "srcset":
+        return [value]
+    return [part.split()[0] for part in value.split(",") if part.strip()]
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[int, str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found.append((self.getpos()[0] - 1, tag, dict(attrs)))
+
+    handle_startendtag = handle_starttag
+
+
+def tags(html: str) -> list[tuple[int, str, dict[str, str | None]]]:
+    """(line offset within ``html``, tag, attributes) of every start tag, names in lower case,
+    attribute values with character references decoded (as a browser reads them)."""
+    parser = _Tags()
+    parser.feed(html)
+    parser.close()
+    return parser.found
