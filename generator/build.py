@@ -10,10 +10,18 @@ from pathlib import Path
 from generator import cache, incremental, markdown, outputs, parallel, scaffold, standalone, units
 from generator.citations import attach_references
 from generator.config import CONFIG_NAME, Config, load_config, toml_line
-from generator.content import Article, Content, Page, Thread, document_url, load_content
+from generator.content import (
+    Article,
+    Content,
+    Document,
+    Page,
+    Thread,
+    document_url,
+    load_content,
+)
 from generator.errors import BuildFailed, ErrorCollector, SiteError
 from generator.jobs import installed_versions
-from generator.links import check_site_links
+from generator.links import check_links
 from generator.plan import FigurePlan, FigureRun, compute, load_plan, use_stored
 from generator.render import Renderer, theme_dir
 from generator.resolve import Resolver, check_documents
@@ -42,10 +50,9 @@ class Build:
     """Site-relative Markdown path → hash of its bytes."""
     reused: dict[int, tuple] = field(default_factory=dict)
     """id(document) → (document, record) for documents whose page the cache supplies."""
-    reused_uses: dict[int, list] = field(default_factory=dict)
     versions: dict = field(default_factory=dict)
     written: list[str] = field(default_factory=list)
-    prerendered: dict[int, standalone.Rendered] = field(default_factory=dict)
+    prerendered: dict[int, tuple[Document, standalone.Rendered]] = field(default_factory=dict)
     """id(document) → outputs of a self-contained document, rendered in the documents stage."""
     renderer: Renderer | None = None
     errors: ErrorCollector = field(default_factory=ErrorCollector)
@@ -137,10 +144,10 @@ def documents(build: Build) -> None:
     todo = [d for d in build.content.documents() if id(d) not in build.reused
             and not isinstance(d, Thread) and d.source.path.as_posix() not in broken]
     renderer = renderer_for(build)
-    tasks = [partial(standalone.process, build, renderer, doc) for doc in todo]
+    tasks = [partial(standalone.process, build.root, build.figures, renderer, doc) for doc in todo]
     for doc, rendered in zip(todo, parallel.run_all(tasks)):
         if rendered is not None:
-            build.prerendered[id(doc)] = rendered
+            build.prerendered[id(doc)] = (doc, rendered)
     for doc in build.content.documents():
         if id(doc) not in build.reused and id(doc) not in build.prerendered and not doc.env:
             parse(doc, errors)  # parsed in a worker, which sent back no tokens
@@ -168,11 +175,9 @@ def resolve(build: Build) -> None:
     build.resolver = Resolver(build.root, errors)
     build.resolver.figures = build.figures
     for doc, record in build.reused.values():
-        incremental.register(build, doc, record)
-    for key, rendered in build.prerendered.items():
-        build.resolver.assets.update((asset.url, asset) for asset in rendered.assets)
-        build.resolver.document_assets[key] = rendered.embedded
-        build.resolver.cited[key] = {k: n for n, k in enumerate(rendered.cited, 1)}
+        build.resolver.merge(doc, record.state)
+    for doc, rendered in build.prerendered.values():
+        build.resolver.merge(doc, rendered.state)
     broken = errors.paths()
     remaining = [d for d in build.content.documents()
                  if id(d) not in build.reused and id(d) not in build.prerendered
@@ -241,7 +246,7 @@ def render(build: Build) -> None:
         if id(doc) in build.reused:  # unchanged, and so is everything it shows: keep the file
             out.update((path, build.out_dir / path) for path in incremental.outputs_of(doc))
         elif id(doc) in build.prerendered:
-            out.update(build.prerendered[id(doc)].outputs)
+            out.update(build.prerendered[id(doc)][1].outputs)
         elif isinstance(doc, Article):
             pages[doc.url + "index.html"] = partial(renderer.article, doc)
             out[doc.url + "citation.bib"] = renderer.citation(doc).bibtex.encode()
@@ -262,6 +267,20 @@ def render(build: Build) -> None:
         out["static/" + path.relative_to(static).as_posix()] = path
     for url, asset in build.resolver.assets.items():
         out[url] = asset.source
+
+
+def search(build: Build) -> None:
+    """Index the rendered pages for full-text search (generator/search.py)."""
+    if build.config.search:
+        build.search_digest = index_search(build.outputs, build.config.language, build.cache,
+                                           build.out_dir)
+
+
+def links(build: Build) -> None:
+    """``thread check``: every broken internal link or ``#anchor`` is an error."""
+    sources = {doc.url + "index.html": doc.source for doc in build.content.documents()}
+    build.errors.extend(check_links(build.outputs, build.config.base_url, sources,
+                                    Path(build.config.output_dir).name, build.broken_pages()))
 
 
 def write(build: Build) -> None:
@@ -286,10 +305,10 @@ def write(build: Build) -> None:
 
 STAGES = [("load", load), ("documents", documents), ("resolve", resolve),
           ("figures", compute_figures), ("render", render),
-          ("search", index_search), ("write", write)]
+          ("search", search), ("write", write)]
 CHECK_STAGES = [(name, stored_figures if name == "figures" else stage)
                 for name, stage in STAGES if name != "write"]
-CHECK_STAGES.append(("links", check_site_links))  # every internal link and #anchor resolves
+CHECK_STAGES.append(("links", links))  # every internal link and #anchor resolves
 
 
 def run(root: Path, stages=STAGES, **options) -> Build:

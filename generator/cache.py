@@ -30,7 +30,6 @@ One that does not read as this generator writes it is ignored with a note: a ful
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -38,13 +37,14 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from generator.write import write_file
+from generator.document_state import DocumentState
+from generator.write import Stamp, digest, write_file
 
 FOLDER = ".thread-cache"
 FILE = "build.json"
 QUICK = "quick.json"
 """The fingerprint and output stamps alone, for :func:`up_to_date`."""
-FORMAT = 2
+FORMAT = 3
 SHAPING_LIBRARIES = ("jinja2", "markdown-it-py", "mdit-py-plugins", "pygments", "latex2mathml",
                      "pybtex", "pydantic", "pagefind")
 """Libraries whose version can change the bytes of a page."""
@@ -53,45 +53,8 @@ CARDS = "partials/cards.html"
 GENERATOR = Path(__file__).resolve().parent
 
 
-def digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
-
-
 def text_digest(*parts: object) -> str:
     return digest("\x1f".join(map(str, parts)).encode("utf-8"))
-
-
-@dataclass(frozen=True)
-class Stamp:
-    """An output file as the last build left it."""
-
-    digest: str
-    size: int
-    mtime_ns: int
-
-    def matches(self, path: Path) -> bool:
-        try:
-            stat = path.stat()
-        except OSError:
-            return False
-        return stat.st_size == self.size and stat.st_mtime_ns == self.mtime_ns
-
-
-@dataclass
-class PageDeps:
-    """What one document's page read besides its own file, recorded when it was rendered."""
-
-    template: str
-    cited: list[str] = field(default_factory=list)
-    assets: list[str] = field(default_factory=list)
-    """Embedded files (site-relative) → checked by the URL their content hash gives."""
-    asset_urls: list[str] = field(default_factory=list)
-    figures: list[tuple[str, dict, int, str, str]] = field(default_factory=list)
-    """(builder, parameters, line, store key, manifest digest) of each builder figure."""
-    units: list[tuple[str, str, int, int, str]] = field(default_factory=list)
-    """(model, layer, index, line, argument) of each ``{unit}`` reference."""
-    icons: list[tuple[str, str, str, str]] = field(default_factory=list)
-    """(model, layer, key, manifest digest) of the icon jobs its unit cards show."""
 
 
 @dataclass
@@ -102,8 +65,15 @@ class DocRecord:
     """Its validated front matter (a model of generator/content.py)."""
     inputs: str
     """Hash of its page inputs (:func:`page_inputs`)."""
-    deps: PageDeps
-    outputs: list[str]
+    template: str
+    """The template its page rendered with."""
+    state: DocumentState
+    """What its directives and roles recorded (merged again when the page is reused)."""
+    manifests: list[str] = field(default_factory=list)
+    """Manifest digest of the store entry each builder figure showed (its ``figure`` entries)."""
+    icons: list[tuple[str, str, str, str]] = field(default_factory=list)
+    """(model, layer, key, manifest digest) of the icon jobs its unit cards show."""
+    outputs: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -220,8 +190,9 @@ def encode(cache: BuildCache) -> bytes:
     documents = {path: {"source": record.source, "meta": {
                             "model": type(record.meta).__name__,
                             "data": record.meta.model_dump(mode="json")},
-                        "inputs": record.inputs, "deps": vars(record.deps),
-                        "outputs": record.outputs}
+                        "inputs": record.inputs, "template": record.template,
+                        "state": vars(record.state), "manifests": record.manifests,
+                        "icons": record.icons, "outputs": record.outputs}
                  for path, record in cache.documents.items()}
     stored = {"format": FORMAT, **vars(cache), "documents": documents,
               "outputs": {path: vars(stamp) for path, stamp in cache.outputs.items()}}

@@ -1,25 +1,47 @@
 """Which documents a build may reuse from the last one, and what to record for the next.
 
 The stages call these; the rules are in generator/cache.py's docstring. A reused document is
-never parsed: its front matter comes from the cache, its figure uses, unit references and
-embedded files are re-registered from the record (so figures, unit pages, assets and
-``figures gc`` see the whole site), and its page is taken from the output folder unchanged.
+never parsed: its front matter comes from the cache, its :class:`DocumentState` (figure uses,
+unit references, embedded files, whatever its directives recorded) is merged into the resolver
+like a fresh document's (so figures, unit pages, assets and ``figures gc`` see the whole site),
+and its page is taken from the output folder unchanged.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from generator.cache import DocRecord, PageDeps, digest, page_inputs
+from generator.cache import DocRecord, digest, page_inputs
 from generator.content import Article, Document, Thread
 from generator.directives import Call
+from generator.document_state import DocumentState
 from generator.errors import SiteError
 from generator.render import page_template
 from generator.resolve import asset_url
 
 if TYPE_CHECKING:
-    from generator.build import Build
+    from generator.cache import BuildCache, Templates
+    from generator.content import Content
+    from generator.plan import FigurePlan
+    from generator.resolve import Resolver
+
+
+class Build(Protocol):
+    """What these functions read of a build (generator/build.py's ``Build`` has it all)."""
+
+    root: Path
+    cache: BuildCache
+    templates: Templates | None
+    content: Content | None
+    figures: FigurePlan | None
+    resolver: Resolver | None
+    sources: dict[str, str]
+    reused: dict[int, tuple]
+    versions: dict
+
+    @property
+    def out_dir(self) -> Path: ...
 
 
 def known(build: Build, path: Path, text: str):
@@ -45,39 +67,38 @@ def reusable(build: Build, document: Document) -> DocRecord | None:
         document.source.path.as_posix(), ""))
     if record is None or not build.cache.kept(build.out_dir, record.outputs):
         return None
-    deps = record.deps
-    if page_inputs(document, deps.template, deps.cited, build.templates,
+    state = record.state
+    if page_inputs(document, record.template, state.get("cite"), build.templates,
                    build.content.threads) != record.inputs:
         return None
-    for path, url in zip(deps.assets, deps.asset_urls, strict=True):
+    for asset in state.get("asset"):
         try:
-            if asset_url(build.root / path) != url:
+            if asset_url(build.root / asset["path"]) != asset["url"]:
                 return None
         except OSError:
             return None
-    uses = _figure_uses(build, document, deps)
-    if uses is None:
-        return None
-    build.reused_uses[id(document)] = uses
-    return record
+    return record if _figures_kept(build, document, record) else None
 
 
-def _figure_uses(build: Build, document: Document, deps: PageDeps) -> list | None:
-    """The document's figure uses, keyed again; None if a key moved or its entry is not the
-    one the page shows (missing, damaged, recomputed: another manifest digest)."""
-    plan, uses = build.figures, []
-    for name, params, line, key, manifest in deps.figures:
-        if name not in plan.builders:
-            return None
-        call = Call(name, document.source.path, line, kind="directive", document=document)
+def _figures_kept(build: Build, document: Document, record: DocRecord) -> bool:
+    """Every builder figure keys as before and its entry is the one the page shows (not
+    missing, damaged or recomputed: another manifest digest)."""
+    plan = build.figures
+    figures = record.state.get("figure")
+    if len(figures) != len(record.manifests):
+        return False
+    for figure, manifest in zip(figures, record.manifests):
+        if figure["builder"] not in plan.builders:
+            return False
+        call = Call(figure["builder"], document.source.path, figure["line"], kind="directive",
+                    document=document)
         try:
-            use = plan.prepare(call, params)
+            use = plan.prepare(call, figure["params"])
         except SiteError:
-            return None
-        if use.job.key != key or entry_digest(build, key) != manifest:
-            return None
-        uses.append(use)
-    return uses
+            return False
+        if use.job.key != figure.get("key") or entry_digest(build, use.job.key) != manifest:
+            return False
+    return True
 
 
 def entry_digest(build: Build, key: str) -> str | None:
@@ -86,26 +107,10 @@ def entry_digest(build: Build, key: str) -> str | None:
     return entry.digest if entry is not None and entry.is_current(build.versions) else None
 
 
-def register(build: Build, document: Document, record: DocRecord) -> None:
-    """Put a reused document's figures, unit references and files back into the build."""
-    resolver = build.resolver
-    build.figures.uses.extend(build.reused_uses.pop(id(document), []))
-    for path in record.deps.assets:
-        resolver.asset(build.root / path)
-    for model, layer, index, line, argument in record.deps.units:
-        call = Call("unit", document.source.path, line, argument, kind="role",
-                    document=document, data={"unit": (model, layer, index)})
-        resolver.units.setdefault((model, layer, index), []).append(call)
-
-
 def forget(build: Build, document: Document) -> None:
-    """Undo :func:`register` for a document that must be processed after all."""
+    """A reused document that must be processed after all: its record leaves the build."""
     build.reused.pop(id(document), None)
-    build.figures.uses[:] = [u for u in build.figures.uses if u.call.document is not document]
-    for key, calls in list(build.resolver.units.items()):
-        calls[:] = [c for c in calls if c.document is not document]
-        if not calls:
-            del build.resolver.units[key]
+    build.resolver.purge(document)
 
 
 def stale_icons(build: Build) -> list[Document]:
@@ -116,31 +121,23 @@ def stale_icons(build: Build) -> list[Document]:
             if any(icons.get((model, layer), (None,))[0] is None
                    or icons[(model, layer)][0].job.key != key
                    or entry_digest(build, key) != manifest
-                   for model, layer, key, manifest in record.deps.icons)]
+                   for model, layer, key, manifest in record.icons)]
 
 
 def new_record(build: Build, document: Document) -> DocRecord:
     """What the next build needs to know about a document processed by this one."""
-    resolver, root = build.resolver, build.root
-    assets = resolver.document_assets.get(id(document), [])
-    units = [(*call.data["unit"], call.line, call.argument)
-             for refs in resolver.units.values() for call in refs if call.document is document]
-    deps = PageDeps(
-        template=page_template(document),
-        cited=list(resolver.cited.get(id(document), {})),
-        assets=[p.relative_to(root).as_posix() for p in assets],
-        asset_urls=[asset_url(p) for p in assets],
-        figures=[(u.call.name, u.job.params, u.call.line, u.job.key, _digest(u))
-                 for u in build.figures.uses if u.call.document is document
-                 and u.call.kind == "directive" and u.call.name in build.figures.builders],
-        units=sorted(units, key=lambda u: u[3]),
-        icons=[(m, layer, use.job.key, _digest(use)) for (m, layer), use in sorted(
-            {(m, layer): resolver.unit_jobs.icons[(m, layer)][0] for m, layer, *_ in units}
-            .items())])
-    inputs = page_inputs(document, deps.template, deps.cited, build.templates,
+    resolver = build.resolver
+    state = resolver.states.get(id(document), DocumentState())
+    uses = [u for u in build.figures.uses if u.call.document is document
+            and u.call.kind == "directive" and u.call.name in build.figures.builders]
+    layers = sorted({(model, layer) for model, layer, *_ in state.get("unit")})
+    icons = [(m, layer, use.job.key, _digest(use))
+             for m, layer in layers for use in [resolver.unit_jobs.icons[(m, layer)][0]]]
+    template = page_template(document)
+    inputs = page_inputs(document, template, state.get("cite"), build.templates,
                          build.content.threads)
     return DocRecord(build.sources[document.source.path.as_posix()], document.meta, inputs,
-                     deps, outputs_of(document))
+                     template, state, [_digest(u) for u in uses], icons, outputs_of(document))
 
 
 def _digest(use) -> str:

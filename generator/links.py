@@ -19,7 +19,6 @@ from urllib.parse import unquote, urlsplit
 from generator.errors import SiteError, did_you_mean
 
 if TYPE_CHECKING:
-    from generator.build import Build
     from generator.content import Source
     from generator.write import Output
 
@@ -91,13 +90,6 @@ def check_links(outputs: Output, base_url: str, sources: dict[str, Source] | Non
                 errors.append(_locate(path, link, problem, (sources or {}).get(path), out_name,
                                       seen[link.url]))
     return errors
-
-
-def check_site_links(build: Build) -> None:
-    """Pipeline stage for ``thread check``: every broken link is an error."""
-    sources = {doc.url + "index.html": doc.source for doc in build.content.documents()}
-    build.errors.extend(check_links(build.outputs, build.config.base_url, sources,
-                                    Path(build.config.output_dir).name, build.broken_pages()))
 
 
 def _text(value: bytes | Path) -> str:

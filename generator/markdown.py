@@ -28,7 +28,8 @@ from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from generator.config import link_url
-from generator.directives import DIRECTIVES, ROLES, Call, load_builtin
+from generator.directives import DIRECTIVES, ROLES, Call
+from generator.directives.builtin import load_builtin
 from generator.directives.cite import pandoc_citations_plugin
 from generator.errors import ErrorCollector, did_you_mean
 

@@ -148,7 +148,13 @@ class Renderer:
         self.config, self.content, self.resolver = config, content, resolver
         self.env = create_environment(templates)
         self.templates = templates
-        self.env.globals.update(config=config, site=content, live_reload=live_reload)
+        self.env.globals.update(config=config, site=content, live_reload=live_reload,
+                                recorded=self.recorded)
+
+    def recorded(self, kind: str) -> list:
+        """``(document, entry)`` of every document's recorded entries of ``kind``, for
+        site-wide listings (generator/document_state.py)."""
+        return self.resolver.recorded(kind) if self.resolver is not None else []
 
     def context(self, page: str, document: Document | None = None, absolute: bool = False):
         return PageContext(self.config, self.content, page, document, absolute, self.resolver,

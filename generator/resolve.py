@@ -7,13 +7,16 @@ renders, so numbering is global and a dangling reference is an error with its li
 from __future__ import annotations
 
 import hashlib
+import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from generator import markdown
 from generator.content import Document
-from generator.directives import DIRECTIVES, ROLES
+from generator.directives import DIRECTIVES, ROLES, Call
+from generator.document_state import DocumentState
 from generator.embeds import check_embeds
 from generator.errors import ErrorCollector, SiteError
 
@@ -61,19 +64,72 @@ class Resolver:
     figures: Any = None
     """The build's :class:`~generator.plan.FigurePlan`: builder directives schedule jobs here."""
 
-    document_assets: dict[int, list[Path]] = field(default_factory=dict)
-    """Per document: the files its directives embed (recorded by the build cache)."""
+    states: dict[int, DocumentState] = field(default_factory=dict)
+    """Per document: everything its directives and roles recorded (:meth:`record`)."""
+    documents: dict[int, Document] = field(default_factory=dict)
     current: Document | None = None
     """The document whose directives and roles are being checked."""
+
+    def state(self, document: Document) -> DocumentState:
+        if id(document) not in self.states:
+            self.states[id(document)] = DocumentState()
+            self.documents[id(document)] = document
+        return self.states[id(document)]
+
+    def record(self, document: Document, kind: str, value: Any, local: Any = None) -> Any:
+        """The one way a directive or role records per-document state: ``value`` (JSON) joins
+        the document's :class:`DocumentState`, and the site-wide lookups of a built-in kind are
+        updated (:data:`MERGERS`). ``local`` is what only this process has (the call, a card's
+        preview); it is None when a record from a worker or the cache is merged."""
+        self.state(document).add(kind, value)
+        merger = MERGERS.get(kind)
+        return merger(self, document, value, local) if merger is not None else None
+
+    def merge(self, document: Document, state: DocumentState) -> None:
+        """Fold a document's record, made by a worker or kept by the cache, into this resolver:
+        the same effect as checking the document here."""
+        self.purge(document)
+        for kind, values in state.entries.items():
+            for value in values:
+                self.record(document, kind, value)
+
+    def purge(self, document: Document) -> None:
+        """Forget everything ``document`` recorded (it is checked again, or merged anew)."""
+        key = id(document)
+        self.states.pop(key, None)
+        self.documents.pop(key, None)
+        self.cited.pop(key, None)
+        self.credits.pop(key, None)
+        self.labels = {k: v for k, v in self.labels.items() if k[0] != key}
+        self.counters = {k: v for k, v in self.counters.items() if k[0] != key}
+        for unit, refs in list(self.units.items()):
+            refs[:] = [call for call in refs if call.document is not document]
+            if not refs:
+                del self.units[unit]
+        if self.figures is not None:
+            self.figures.uses[:] = [u for u in self.figures.uses if u.call.document is not document]
+
+    def recorded(self, kind: str) -> list[tuple[Document, Any]]:
+        """Every document's entries of ``kind``, by source path (a template's ``recorded``)."""
+        documents = sorted(self.documents.values(), key=lambda d: d.source.path.as_posix())
+        return [(doc, value) for doc in documents for value in self.states[id(doc)].get(kind)]
 
     def asset(self, source: Path) -> Asset:
         """Register a file to copy; the URL is derived from its content hash."""
         url = asset_url(source)
         if url not in self.assets:
             self.assets[url] = Asset(source, url, *_image_size(source))
+        asset = self.assets[url]
         if self.current is not None:
-            self.document_assets.setdefault(id(self.current), []).append(source)
-        return self.assets[url]
+            self.record(self.current, "asset", {"path": self.relative(source), "url": url,
+                                                "width": asset.width, "height": asset.height})
+        return asset
+
+    def relative(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return Path(os.path.relpath(path, self.root)).as_posix()
 
     def number(self, document: Document, kind: str, label: str | None,
                preview: dict | None = None) -> int:
@@ -86,7 +142,7 @@ class Resolver:
 
     def add_label(self, document: Document, kind: str, label: str, number: int,
                   preview: dict | None = None) -> None:
-        self.labels[(id(document), label)] = Label(kind, number, document, label, preview or {})
+        self.record(document, "label", [kind, label, number], preview)
 
     def label(self, document: Document, name: str) -> Label | None:
         return self.labels.get((id(document), name))
@@ -96,8 +152,10 @@ class Resolver:
 
     def cite(self, document: Document, key: str) -> int:
         """The citation number of ``key`` in ``document``, numbering on first use."""
-        numbers = self.cited.setdefault(id(document), {})
-        return numbers.setdefault(key, len(numbers) + 1)
+        numbers = self.cited.get(id(document), {})
+        if key not in numbers:
+            self.record(document, "cite", key)
+        return self.cited[id(document)][key]
 
     def bibliography(self, document: Document) -> list[tuple[int, object]]:
         """Cited references of ``document`` in citation order."""
@@ -105,7 +163,60 @@ class Resolver:
         return [(n, document.references[key]) for key, n in numbers.items()]
 
     def credit(self, document: Document, text: str) -> None:
-        self.credits.setdefault(id(document), []).append(text)
+        self.record(document, "credit", text)
+
+    def schedule_figure(self, call: Call, params: dict):
+        """Key a builder figure and schedule it (generator/plan.py); returns its use."""
+        return self.record(call.document, "figure", {"builder": call.name, "params": params,
+                                                     "line": call.line}, call)
+
+    def unit(self, call: Call, unit: tuple[str, str, int]) -> None:
+        """Record a ``{unit}`` reference, for the unit's page and the icon jobs."""
+        self.record(call.document, "unit", [*unit, call.line, call.argument], call)
+
+
+def _merge_asset(resolver: Resolver, document: Document, value: dict, local: Any) -> Asset:
+    url = value["url"]
+    if url not in resolver.assets:
+        resolver.assets[url] = Asset(resolver.root / value["path"], url, value["width"],
+                                     value["height"])
+    return resolver.assets[url]
+
+
+def _merge_cite(resolver: Resolver, document: Document, key: str, local: Any) -> None:
+    numbers = resolver.cited.setdefault(id(document), {})
+    numbers.setdefault(key, len(numbers) + 1)
+
+
+def _merge_credit(resolver: Resolver, document: Document, text: str, local: Any) -> None:
+    resolver.credits.setdefault(id(document), []).append(text)
+
+
+def _merge_label(resolver: Resolver, document: Document, value: list, preview: Any) -> None:
+    kind, name, number = value
+    resolver.labels[(id(document), name)] = Label(kind, number, document, name, preview or {})
+
+
+def _merge_figure(resolver: Resolver, document: Document, value: dict, call: Any):
+    call = call or Call(value["builder"], document.source.path, value["line"],
+                        kind="directive", document=document)
+    use = resolver.figures.schedule(call, value["params"])
+    value["key"] = use.job.key
+    return use
+
+
+def _merge_unit(resolver: Resolver, document: Document, value: list, call: Any) -> None:
+    model, layer, index, line, argument = value
+    call = call or Call("unit", document.source.path, line, argument, kind="role",
+                        document=document, data={"unit": (model, layer, index)})
+    resolver.units.setdefault((model, layer, index), []).append(call)
+
+
+MERGERS: dict[str, Callable[[Resolver, Document, Any, Any], Any]] = {
+    "asset": _merge_asset, "cite": _merge_cite, "credit": _merge_credit,
+    "label": _merge_label, "figure": _merge_figure, "unit": _merge_unit}
+"""How a built-in kind of :class:`DocumentState` entry updates the site-wide lookups (Sphinx's
+``env-merge-info``); other kinds are only kept in the record, for ``recorded(kind)``."""
 
 
 def asset_url(source: Path) -> str:

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 from pagefind.index import IndexConfig, PagefindIndex
 
 if TYPE_CHECKING:
-    from generator.build import Build
+    from generator.cache import BuildCache
+    from generator.write import Output
 
 BUNDLE = "pagefind"
 """Output folder of the index and the search UI."""
@@ -25,28 +26,28 @@ NOT_INDEXED = [".thread-nav", ".d-appendix", ".d-byline h3", ".has-card", ".hove
 """Parts of an indexed page that are not its text: navigation, labels, citations, cards."""
 
 
-def index_search(build: Build) -> None:
-    """Pipeline stage: index every HTML page and add the bundle to the outputs.
+def index_search(outputs: Output, language: str, cache: BuildCache, out_dir: Path) -> str:
+    """Index every HTML page of ``outputs`` and add the bundle to them; returns the digest of
+    the pages indexed (the cache records it).
 
-    When the build cache holds an index made from exactly these pages, it is kept as it is."""
+    When ``cache`` holds an index made from exactly these pages, it is kept as it is."""
     from generator.cache import digest, text_digest
 
-    if not build.config.search:
-        return
-    old, out_dir = build.cache.outputs, build.out_dir
-    pages = {path: value for path, value in build.outputs.items() if path.endswith(".html")}
-    build.search_digest = text_digest(BUNDLE, build.config.language, *NOT_INDEXED, *(
+    old = cache.outputs
+    pages = {path: value for path, value in outputs.items() if path.endswith(".html")}
+    search_digest = text_digest(BUNDLE, language, *NOT_INDEXED, *(
         f"{path}:{old[path].digest if isinstance(value, Path) and path in old else digest(_html(value))}"
         for path, value in sorted(pages.items())))
     bundle = sorted(path for path in old if path.startswith(BUNDLE + "/"))
-    if bundle and build.search_digest == build.cache.search and build.cache.kept(out_dir, bundle):
-        build.outputs.update((path, out_dir / path) for path in bundle)
-        return
+    if bundle and search_digest == cache.search and cache.kept(out_dir, bundle):
+        outputs.update((path, out_dir / path) for path in bundle)
+        return search_digest
     pages = {path: _html(value) for path, value in pages.items()}
     # Pagefind's API is async; its own thread keeps it clear of any event loop of the caller.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        bundle = pool.submit(asyncio.run, search_bundle(pages, build.config.language)).result()
-    build.outputs.update(bundle)
+        bundle = pool.submit(asyncio.run, search_bundle(pages, language)).result()
+    outputs.update(bundle)
+    return search_digest
 
 
 def _html(value: bytes | Path) -> bytes:

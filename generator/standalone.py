@@ -20,22 +20,22 @@ from typing import TYPE_CHECKING
 
 from generator import markdown
 from generator.content import Article, Document, Page
+from generator.document_state import DocumentState
 from generator.errors import ErrorCollector
-from generator.resolve import Asset, Resolver, calls, check_documents
+from generator.resolve import Resolver, calls, check_documents
 
 if TYPE_CHECKING:
-    from generator.build import Build
+    from generator.plan import FigurePlan
     from generator.render import Renderer
 
 
 @dataclass
 class Rendered:
-    """A self-contained document's outputs and what the build cache records about it."""
+    """A self-contained document's outputs and its record (merged into the site-wide resolver
+    like any other: :meth:`generator.resolve.Resolver.merge`)."""
 
     outputs: dict[str, bytes]
-    assets: list[Asset] = field(default_factory=list)
-    embedded: list[Path] = field(default_factory=list)
-    cited: list[str] = field(default_factory=list)
+    state: DocumentState = field(default_factory=DocumentState)
 
 
 def is_self_contained(tokens: list, builders: dict) -> bool:
@@ -43,7 +43,8 @@ def is_self_contained(tokens: list, builders: dict) -> bool:
                    for call in calls(tokens))
 
 
-def process(build: Build, renderer: Renderer, document: Document) -> Rendered | None:
+def process(root: Path, plan: FigurePlan, renderer: Renderer,
+            document: Document) -> Rendered | None:
     """Parse, check and render ``document``; None if it must go the site-wide way."""
     errors = ErrorCollector()
     tokens, env = markdown.parse(document.source.body, document.source.path,
@@ -51,10 +52,10 @@ def process(build: Build, renderer: Renderer, document: Document) -> Rendered | 
     if errors.errors:
         return None  # parsed again by the caller, which reports the errors with all others
     document.tokens, document.env = tokens, env
-    if not is_self_contained(tokens, build.figures.builders):
+    if not is_self_contained(tokens, plan.builders):
         return None  # unchecked: the caller keeps the tokens (when in this process)
-    resolver = Resolver(build.root, errors)
-    resolver.figures = build.figures
+    resolver = Resolver(root, errors)
+    resolver.figures = plan
     check_documents([document], resolver, errors)
     if errors.errors or errors.warnings:  # checked again site-wide, reported with the rest
         document.tokens, document.env = [], {}
@@ -69,6 +70,4 @@ def process(build: Build, renderer: Renderer, document: Document) -> Rendered | 
     else:
         return None
     document.tokens, document.env = [], {}
-    return Rendered(outputs, list(resolver.assets.values()),
-                    resolver.document_assets.get(id(document), []),
-                    list(resolver.cited.get(id(document), {})))
+    return Rendered(outputs, resolver.states.get(id(document), DocumentState()))

@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import hashlib
 import json
 import os
 import shutil
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 WRITERS = 8
@@ -189,15 +191,32 @@ def _write_one(target: Path, value: bytes | Path, data_digest: str):
     return stamp(target, data_digest)
 
 
-def _digest(value: bytes | Path) -> str:
-    from generator.cache import digest
+def digest(data: bytes) -> str:
+    """The content hash that names output bytes in stamps and the build cache."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
+
+@dataclass(frozen=True)
+class Stamp:
+    """An output file as the last build left it."""
+
+    digest: str
+    size: int
+    mtime_ns: int
+
+    def matches(self, path: Path) -> bool:
+        try:
+            stat = path.stat()
+        except OSError:
+            return False
+        return stat.st_size == self.size and stat.st_mtime_ns == self.mtime_ns
+
+
+def _digest(value: bytes | Path) -> str:
     return digest(value.read_bytes() if isinstance(value, Path) else value)
 
 
-def stamp(path: Path, data_digest: str):
-    from generator.cache import Stamp
-
+def stamp(path: Path, data_digest: str) -> Stamp:
     stat = os.stat(path)
     return Stamp(data_digest, stat.st_size, stat.st_mtime_ns)
 

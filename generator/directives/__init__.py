@@ -84,8 +84,3 @@ def role(name: str, *, check=None):
         ROLES[name] = Role(name, fn, check)
         return fn
     return register
-
-
-def load_builtin() -> None:
-    """Import the built-in directive modules so they register themselves."""
-    from generator.directives import aside, figure, unit  # noqa: F401

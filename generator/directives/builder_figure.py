@@ -51,9 +51,8 @@ def register_all(builders: dict) -> None:
 
 
 def check(call, resolver) -> None:
-    plan = resolver.figures
     params = call.options.model_dump(mode="json", exclude=set(BuilderFigureOptions.model_fields))
-    call.data["use"] = plan.schedule(call, params)
+    call.data["use"] = resolver.schedule_figure(call, params)
     call.number = resolver.number(call.document, "figure", call.options.label)
     if not (call.options.alt or "").strip():
         resolver.errors.warn(call.path, call.line, f"figure '{call.name}' has no :alt:",

@@ -31,7 +31,7 @@ def check_unit(call, resolver) -> None:
         raise SiteError(call.path, call.line, f"unknown model '{model}' in unit reference",
                         did_you_mean(model, set(models)) or "add [models.NAME] to site.toml")
     call.data["unit"] = (model, layer, index)
-    resolver.units.setdefault((model, layer, index), []).append(call)
+    resolver.unit(call, (model, layer, index))
 
 
 @role("unit", check=check_unit)
