@@ -26,6 +26,7 @@ from generator.plan import FigurePlan, FigureRun, compute, load_plan, use_stored
 from generator.render import Renderer, theme_dir
 from generator.resolve import Resolver, check_documents
 from generator.search import index_search
+from generator.stages import Stages
 from generator.write import Output, OutputRefused, output_problem, recover, write_site
 
 
@@ -303,12 +304,14 @@ def write(build: Build) -> None:
                                                 stamps, build.search_digest, build.cache.out_dir))
 
 
-STAGES = [("load", load), ("documents", documents), ("resolve", resolve),
-          ("figures", compute_figures), ("render", render),
-          ("search", search), ("write", write)]
-CHECK_STAGES = [(name, stored_figures if name == "figures" else stage)
-                for name, stage in STAGES if name != "write"]
-CHECK_STAGES.append(("links", links))  # every internal link and #anchor resolves
+STAGES = Stages([("load", load), ("documents", documents), ("resolve", resolve),
+                 ("figures", compute_figures), ("render", render), ("search", search),
+                 ("write", write)])
+CHECK_STAGES = STAGES.at("figures", stored_figures).disable("write").push("links", links)
+"""``thread check``: the build minus writing, figures from the store only, then every internal
+link and #anchor checked."""
+RESOLVE_STAGES = STAGES.only("load", "documents", "resolve")
+"""``figures list`` and ``figures gc``: what the site's documents use, nothing computed."""
 
 
 def run(root: Path, stages=STAGES, **options) -> Build:

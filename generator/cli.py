@@ -202,8 +202,7 @@ def figures() -> None:
 def _figure_plan(root: Path | None):
     from generator import build as pipeline
 
-    stages = pipeline.STAGES[:[name for name, _ in pipeline.STAGES].index("resolve") + 1]
-    return pipeline.run(site_root(root), stages=stages).figures
+    return pipeline.run(site_root(root), stages=pipeline.RESOLVE_STAGES).figures
 
 
 @figures.command("list")
