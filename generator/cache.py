@@ -44,7 +44,9 @@ FOLDER = ".thread-cache"
 FILE = "build.json"
 QUICK = "quick.json"
 """The fingerprint and output stamps alone, for :func:`up_to_date`."""
-FORMAT = 3
+FORMAT = 2
+"""The file's shape; a record of another generator is never decoded anyway (the salt hashes the
+generator's code), so a new record shape needs no new number."""
 SHAPING_LIBRARIES = ("jinja2", "markdown-it-py", "mdit-py-plugins", "pygments", "latex2mathml",
                      "pybtex", "pydantic", "pagefind")
 """Libraries whose version can change the bytes of a page."""
