@@ -7,14 +7,22 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from generator import cache, incremental, markdown, outputs, parallel, scaffold, standalone, units
+from generator import (
+    cache,
+    incremental,
+    markdown,
+    outputs,
+    parallel,
+    render_queue,
+    scaffold,
+    standalone,
+    units,
+)
 from generator.citations import attach_references
 from generator.config import CONFIG_NAME, Config, load_config, toml_line
 from generator.content import (
-    Article,
     Content,
     Document,
-    Page,
     Thread,
     document_url,
     load_content,
@@ -226,48 +234,12 @@ def stored_figures(build: Build) -> None:
 
 
 def render(build: Build) -> None:
-    """Render every page, feed and listing into memory."""
-    theme = theme_dir(build.root, build.config)
+    """Render every page, feed and listing into memory: one typed job per output
+    (generator/render_queue.py)."""
     renderer = renderer_for(build)
     renderer.resolver = build.resolver
-    out = build.outputs
-    content = build.content
-    out["index.html"] = renderer.page("home.html", "")
-    out["404.html"] = renderer.page("404.html", "404.html", absolute=True)
-    pages: dict[str, partial[bytes]] = {}
-    skipped = build.broken_pages()  # thread check after errors: pages it cannot render
-    for thread in content.threads:
-        if thread.url + "index.html" not in skipped:
-            out[thread.url + "index.html"] = renderer.thread(thread)
-        out[thread.url + "feed.xml"] = renderer.feed(thread.url + "feed.xml", thread.meta.title,
-                                                     thread.articles)
-    for doc in content.documents():
-        if doc.url + "index.html" in skipped:
-            continue
-        if id(doc) in build.reused:  # unchanged, and so is everything it shows: keep the file
-            out.update((path, build.out_dir / path) for path in incremental.outputs_of(doc))
-        elif id(doc) in build.prerendered:
-            out.update(build.prerendered[id(doc)][1].outputs)
-        elif isinstance(doc, Article):
-            pages[doc.url + "index.html"] = partial(renderer.article, doc)
-            out[doc.url + "citation.bib"] = renderer.citation(doc).bibtex.encode()
-        elif isinstance(doc, Page):
-            pages[doc.url + "index.html"] = partial(renderer.page, "page.html", doc.url, doc)
-    out.update(zip(pages, parallel.run_all(list(pages.values()))))  # the bulk: across processes
-    for model, layer, index in units.pages(build.resolver):
-        out[units.unit_url(model, layer, index) + "index.html"] = renderer.unit(model, layer, index)
-    for model in sorted({model for model, _, _ in build.resolver.units}):
-        out[f"units/{model}/index.html"] = renderer.model(model)
-    everything = [a for t in content.threads for a in t.articles]
-    out["feed.xml"] = renderer.feed("feed.xml", build.config.title, everything)
-    out["sitemap.xml"] = renderer.page("sitemap.xml", "sitemap.xml")
-    out["robots.txt"] = renderer.page("robots.txt", "robots.txt")
-    out["static/pygments.css"] = markdown.pygments_css().encode()
-    static = theme / "static"
-    for path in sorted(p for p in static.rglob("*") if p.is_file()):
-        out["static/" + path.relative_to(static).as_posix()] = path
-    for url, asset in build.resolver.assets.items():
-        out[url] = asset.source
+    jobs = render_queue.plan(build, theme_dir(build.root, build.config) / "static")
+    build.outputs.update(render_queue.run(renderer, jobs))
 
 
 def search(build: Build) -> None:
