@@ -159,7 +159,7 @@ def documents(build: Build) -> None:
             build.prerendered[id(doc)] = (doc, rendered)
     for doc in build.content.documents():
         if id(doc) not in build.reused and id(doc) not in build.prerendered and not doc.env:
-            parse(doc, errors)  # parsed in a worker, which sent back no tokens
+            parse(doc, errors, build.figures.registry)  # a worker parsed it, sent no tokens
 
 
 def renderer_for(build: Build) -> Renderer:
@@ -171,9 +171,9 @@ def renderer_for(build: Build) -> Renderer:
     return build.renderer
 
 
-def parse(doc, errors: ErrorCollector) -> None:
+def parse(doc, errors: ErrorCollector, registry) -> None:
     doc.tokens, doc.env = markdown.parse(doc.source.body, doc.source.path,
-                                         doc.source.body_line - 1, errors)
+                                         doc.source.body_line - 1, errors, registry=registry)
 
 
 def resolve(build: Build) -> None:
@@ -196,7 +196,7 @@ def resolve(build: Build) -> None:
     late = incremental.stale_icons(build)  # a new reference elsewhere moved a layer's icons
     for doc in late:
         incremental.forget(build, doc)
-        parse(doc, errors)
+        parse(doc, errors, build.figures.registry)
     check_documents(late, build.resolver, errors)
     order = {id(doc): i for i, doc in enumerate(build.content.documents())}
     for refs in build.resolver.units.values():  # document order, however they were registered

@@ -1,4 +1,5 @@
-"""Figure builders: the registry, and the context and outputs a builder sees.
+"""Figure builders: the @builder mark, discovery of builder modules, and the context and outputs
+a builder sees.
 
 A builder is a plain function in the site's ``figures/`` package, registered with
 ``@builder("name")``. Its typed parameters (pydantic-validated) become the options of a directive
@@ -22,6 +23,7 @@ import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Protocol
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, create_model
@@ -104,7 +106,7 @@ class ModelRegistry:
         return self._loaded[name]
 
 
-# --- the builder registry --------------------------------------------------------------------
+# --- builders ------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Builder:
@@ -122,18 +124,16 @@ class Builder:
         return [p for p in self.params.model_fields if p == "model" or p.endswith("_model")]
 
 
-BUILDERS: dict[str, Builder] = {}
-
-
 def builder(name: str):
-    """Register ``fn(ctx, **params) -> FigureOutput`` as the builder (and directive) ``name``."""
-    def register(fn):
+    """Mark ``fn(ctx, **params) -> FigureOutput`` as the builder (and directive) ``name``; the
+    site's registry collects it when :func:`discover` imports its module."""
+    def mark(fn):
         fields = param_fields(name, fn)
         config = ConfigDict(extra="forbid", frozen=True)
         params = create_model(f"{name}-params", __config__=config, **fields)
-        BUILDERS[name] = Builder(name, fn, fn.__module__, params, fields)
+        fn.__builder__ = Builder(name, fn, fn.__module__, params, fields)
         return fn
-    return register
+    return mark
 
 
 def param_fields(name: str, fn: Callable) -> dict[str, tuple]:
@@ -157,21 +157,22 @@ def _split_list(value: Any) -> Any:
     return value
 
 
-def discover(root: Path) -> dict[str, Builder]:
+def discover(root: Path) -> list[ModuleType]:
     """Import the modules of ``root/figures`` and of the built-in ``figures`` package that
-    define builders, so they register; a site module shadows a built-in one of the same name.
+    define builders (generator/registry.py collects their builders); a site module shadows a
+    built-in one of the same name.
 
     Only modules whose source uses ``@builder`` are imported, and builders import torch inside
     their functions: discovery stays cheap and torch-free. Earlier sites' modules are forgotten.
     """
-    BUILDERS.clear()
+    modules = []
     package = use_package(root) or _load_package([INSTALLED_FIGURES])
     folders = [Path(p) for p in package.__path__]  # the site's first, then the built-in ones
     for name in sorted({info.name for info in pkgutil.iter_modules([str(f) for f in folders])}):
         path = next(p for f in folders if (p := _module_path(f, name)).is_file())
         if _defines_builder(path):
-            _import(f"{PACKAGE}.{name}", path)  # the site's module wins over a built-in one
-    return dict(BUILDERS)
+            modules.append(_import(f"{PACKAGE}.{name}", path))  # the site's wins over a built-in
+    return modules
 
 
 def _module_path(folder: Path, name: str) -> Path:

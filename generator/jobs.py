@@ -18,19 +18,20 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Protocol
 
 from generator.figures import (
-    BUILDERS,
     TOOLCHAIN,
+    Builder,
     FigureContext,
     FigureImage,
     FigureOutput,
     ModelRegistry,
-    discover,
 )
+from generator.registry import builder_registry
 
 # --- jobs ------------------------------------------------------------------------------------
 
@@ -59,11 +60,12 @@ class JobResult:
 ProgressSink = Callable[[str, float], None]
 
 
-def run_job(job: Job, sink: ProgressSink | None = None) -> JobResult:
-    """Import the builder, seed every RNG, run it and encode its outputs; never raises."""
+def run_job(job: Job, sink: ProgressSink | None = None,
+            builders: dict[str, Builder] | None = None) -> JobResult:
+    """Run the builder (one of ``builders``, else of the job's site, discovered once per
+    process), seed every RNG and encode its outputs; never raises."""
     try:
-        discover(Path(job.root))  # the site's figures package, loaded as the parent loads it
-        spec = BUILDERS[job.builder]
+        spec = (builders if builders is not None else site_builders(job.root))[job.builder]
         params = spec.params.model_validate(job.params).model_dump()
         device = resolve_device(job.device)
         seed = int(params.get("seed", 0))
@@ -84,6 +86,13 @@ def run_job(job: Job, sink: ProgressSink | None = None) -> JobResult:
                                         "pip install -e '.[figures]')")
     except Exception as exc:  # noqa: BLE001 (a failing builder fails only its figure)
         return JobResult(job.key, error=str(exc) or type(exc).__name__)
+
+
+@lru_cache(maxsize=1)
+def site_builders(root: str) -> dict[str, Builder]:
+    """The builders of the site at ``root``, for a worker process: its ``figures`` package is
+    imported once, not once per job."""
+    return builder_registry(Path(root)).builders
 
 
 def _no_sink(key: str, fraction: float) -> None:
@@ -208,11 +217,14 @@ class Executor(Protocol):
 
 @dataclass
 class InlineExecutor:
-    """Runs jobs one after another in this process (``workers = 0``; handy under a debugger)."""
+    """Runs jobs one after another in this process (``workers = 0``; handy under a debugger),
+    with the builders the build discovered."""
+
+    builders: dict[str, Builder]
 
     def run(self, jobs: list[Job], sink: ProgressSink) -> Iterator[JobResult]:
         for job in jobs:
-            yield run_job(job, sink)
+            yield run_job(job, sink, self.builders)
 
 
 @dataclass
@@ -251,10 +263,10 @@ def _drain(queue, sink: ProgressSink) -> None:
         sink(*queue.get_nowait())
 
 
-def make_executor(workers: int | None, jobs: int) -> Executor:
+def make_executor(workers: int | None, jobs: int, builders: dict[str, Builder]) -> Executor:
     """``workers=0`` runs inline; otherwise a pool of at most one worker per job and core."""
     if workers == 0:
-        return InlineExecutor()
+        return InlineExecutor(builders)
     return PoolExecutor(max(1, min(workers or os.cpu_count() or 1, jobs)))
 
 

@@ -28,8 +28,7 @@ from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from generator.config import link_url
-from generator.directives import DIRECTIVES, ROLES, Call
-from generator.directives.builtin import load_builtin
+from generator.directives import Call
 from generator.directives.cite import pandoc_citations_plugin
 from generator.errors import ErrorCollector, did_you_mean
 
@@ -60,7 +59,6 @@ def highlight_code(code: str, lang: str, _attrs: str) -> str:
 @lru_cache(maxsize=1)
 def create_markdown() -> MarkdownIt:
     """The one configured parser; plugins are listed here and nowhere else."""
-    load_builtin()
     md = MarkdownIt("commonmark", {"highlight": highlight_code, "typographer": True})
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.use(attrs_block_plugin)
@@ -89,10 +87,16 @@ def create_markdown() -> MarkdownIt:
 
 
 def parse(text: str, path: Path, line_offset: int, errors: ErrorCollector,
-          env: dict | None = None) -> tuple[list[Token], dict]:
-    """Parse a Markdown body; problems go to ``errors`` with file lines."""
+          env: dict | None = None, registry=None) -> tuple[list[Token], dict]:
+    """Parse a Markdown body; problems go to ``errors`` with file lines. ``registry`` (the
+    site's :class:`generator.registry.Registry`; built-ins alone if None) names the directives
+    and roles, and stays in ``env`` for the stages that check and render them."""
+    if registry is None:
+        from generator.registry import builtin_registry
+
+        registry = builtin_registry()
     env = env if env is not None else {}
-    env.update(path=path, line_offset=line_offset, errors=errors)
+    env.update(path=path, line_offset=line_offset, errors=errors, registry=registry)
     return create_markdown().parse(text, env), env
 
 
@@ -122,9 +126,10 @@ def _directive_token(fence: Token, match: re.Match, env: dict) -> Token:
     name, argument = match.group(1), match.group(2).strip()
     line = file_line(fence.map[0], env)
     token = Token("directive", "div", 0, map=fence.map, block=True)
-    spec = DIRECTIVES.get(name)
+    known = env["registry"].directives
+    spec = known.get(name)
     if spec is None:
-        hint = did_you_mean(name, set(DIRECTIVES)) or f"known directives: {', '.join(sorted(DIRECTIVES))}"
+        hint = did_you_mean(name, set(known)) or f"known directives: {', '.join(sorted(known))}"
         env["errors"].add(env["path"], line, f"unknown directive '{name}'", hint)
         token.meta = {"call": None}
         return token
@@ -319,8 +324,9 @@ def _note_label(env: dict, note: int) -> str:
 
 def _check_role(token: Token, line: int, env: dict) -> None:
     name = token.meta["name"]
-    if name not in ROLES:
-        hint = did_you_mean(name, set(ROLES)) or f"known roles: {', '.join(sorted(ROLES)) or 'none'}"
+    known = env["registry"].roles
+    if name not in known:
+        hint = did_you_mean(name, set(known)) or f"known roles: {', '.join(sorted(known)) or 'none'}"
         env["errors"].add(env["path"], line, f"unknown role '{name}'", hint)
         return
     token.meta["call"] = Call(name, env["path"], line, argument=token.content, kind="role")
@@ -409,14 +415,14 @@ def _render_directive(self, tokens, idx, options, env) -> str:
     call = tokens[idx].meta.get("call")
     if call is None or call.options is None:
         return ""
-    return DIRECTIVES[call.name].render(call, env["context"])
+    return env["registry"].directives[call.name].render(call, env["context"])
 
 
 def _render_role(self, tokens, idx, options, env) -> str:
     call = tokens[idx].meta.get("call")
     if call is None:
         return escapeHtml(tokens[idx].content)
-    return ROLES[call.name].render(call, env["context"])
+    return env["registry"].roles[call.name].render(call, env["context"])
 
 
 def pygments_css() -> str:

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import SiteError
-from generator.figures import INSTALLED_FIGURES, PACKAGE, Builder, discover
+from generator.figures import INSTALLED_FIGURES, PACKAGE, Builder
 from generator.jobs import Job, canonical_json, installed_versions, make_executor
+from generator.registry import Registry, site_registry
 from generator.store import HASH_SUFFIX, Damage, Entry
 
 log = logging.getLogger(__name__)
@@ -50,10 +51,11 @@ class FigureRun:
 class FigurePlan:
     """The site's builders, model registry and store, and the figures its articles use."""
 
-    def __init__(self, root: Path, config, builders: dict[str, Builder]):
+    def __init__(self, root: Path, config, registry: Registry):
         from generator.store import FigureStore
 
-        self.root, self.config, self.builders = root, config, builders
+        self.root, self.config, self.registry = root, config, registry
+        self.builders: dict[str, Builder] = registry.builders
         self.store = FigureStore(root / config.figures.store)
         self.uses: list[FigureUse] = []
         self._fingerprints: dict[str, str] = {}
@@ -134,12 +136,9 @@ def model_fingerprint(model, root: Path, search: list[Path]) -> str:
 
 
 def load_plan(root: Path, config) -> FigurePlan:
-    """Discover the site's builders and register one directive per builder (load stage)."""
-    from generator.directives import builder_figure
-
-    builders = discover(root)
-    builder_figure.register_all(builders)
-    return FigurePlan(root, config, builders)
+    """The site's registry (built-ins, its builders, a directive per builder) and an empty
+    plan of figures (load stage)."""
+    return FigurePlan(root, config, site_registry(root))
 
 
 def compute(plan: FigurePlan, resolver, run: FigureRun,
@@ -218,7 +217,7 @@ def _run_stale(plan: FigurePlan, stale: list[FigureUse], run: FigureRun) -> list
     reporter.start(jobs)
     failures: dict[str, str] = {}
     try:
-        for result in make_executor(workers, len(jobs)).run(jobs, reporter.advance):
+        for result in make_executor(workers, len(jobs), plan.builders).run(jobs, reporter.advance):
             if result.error is None:
                 plan.store.put(result.key, result.files, result.manifest)
             else:

@@ -15,7 +15,7 @@ from typing import Any
 
 from generator import markdown
 from generator.content import Document
-from generator.directives import DIRECTIVES, ROLES, Call
+from generator.directives import Call
 from generator.document_state import DocumentState
 from generator.embeds import check_embeds
 from generator.errors import ErrorCollector, SiteError
@@ -286,7 +286,8 @@ def check_calls(doc, kind: str, resolver: Resolver, errors: ErrorCollector) -> N
         if call.kind != kind:
             continue
         call.document = doc
-        spec = (ROLES if kind == "role" else DIRECTIVES)[call.name]
+        registry = doc.env["registry"]  # the one the document was parsed with
+        spec = (registry.roles if kind == "role" else registry.directives)[call.name]
         if spec.check is not None:
             try:
                 spec.check(call, resolver)

@@ -48,7 +48,7 @@ def process(root: Path, plan: FigurePlan, renderer: Renderer,
     """Parse, check and render ``document``; None if it must go the site-wide way."""
     errors = ErrorCollector()
     tokens, env = markdown.parse(document.source.body, document.source.path,
-                                 document.source.body_line - 1, errors)
+                                 document.source.body_line - 1, errors, registry=plan.registry)
     if errors.errors:
         return None  # parsed again by the caller, which reports the errors with all others
     document.tokens, document.env = tokens, env

@@ -14,8 +14,8 @@ import pytest
 from conftest import REPO, SITES
 
 from generator import build as pipeline
-from generator import parallel
-from generator.directives import DIRECTIVES, Directive
+from generator import parallel, registry
+from generator.directives import directive
 
 LISTING = ('<ul id="glossary">{% for doc, entry in recorded("glossary") %}'
            "<li>{{ doc.meta.title }}: {{ entry.term }}</li>{% endfor %}</ul>\n")
@@ -25,14 +25,14 @@ def check_glossary(call, resolver) -> None:
     resolver.record(call.document, "glossary", {"term": call.argument, "pid": os.getpid()})
 
 
+@directive("glossary", body="none", check=check_glossary)
 def render_glossary(call, ctx) -> str:
     return f"<dfn>{call.argument}</dfn>\n"
 
 
 @pytest.fixture
 def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setitem(DIRECTIVES, "glossary",
-                        Directive("glossary", render_glossary, body="none", check=check_glossary))
+    monkeypatch.setattr(registry, "BUILTIN_MODULES", (*registry.BUILTIN_MODULES, __name__))
     monkeypatch.setenv(parallel.JOBS_VARIABLE, "2")  # self-contained documents: forked workers
     monkeypatch.setattr(parallel, "MIN_TASKS_PER_WORKER", 1)
     root = shutil.copytree(SITES / "valid" / "cheap-figures", tmp_path / "site")

@@ -1,8 +1,9 @@
-"""Registry of MyST-style directives (```` ```{name} ````) and roles (``{name}`text` ``).
+"""MyST-style directives (```` ```{name} ````) and roles (``{name}`text` ``).
 
-A directive or role is a plain function registered by name; adding one is a new module in this
-package that calls :func:`directive` or :func:`role`. Options are declared as a pydantic model,
-so a bad or unknown option is reported with its line before anything renders.
+A directive or role is a plain function marked with :func:`directive` or :func:`role`; adding
+one is a new module in this package, listed in generator/registry.py's ``BUILTIN_MODULES``.
+Options are declared as a pydantic model, so a bad or unknown option is reported with its line
+before anything renders.
 """
 
 from __future__ import annotations
@@ -65,22 +66,19 @@ class Role:
     check: Callable[[Call, Any], None] | None = None
 
 
-DIRECTIVES: dict[str, Directive] = {}
-ROLES: dict[str, Role] = {}
-
-
 def directive(name: str, *, options: type[Options] = Options,
               body: Literal["markdown", "text", "none"] = "markdown", check=None):
-    """Register ``fn(call, ctx) -> html`` as the directive ``name``."""
-    def register(fn):
-        DIRECTIVES[name] = Directive(name, fn, options, body, check)
+    """Mark ``fn(call, ctx) -> html`` as the directive ``name``; a site's registry collects it
+    from the module (generator/registry.py)."""
+    def mark(fn):
+        fn.__directive__ = Directive(name, fn, options, body, check)
         return fn
-    return register
+    return mark
 
 
 def role(name: str, *, check=None):
-    """Register ``fn(call, ctx) -> html`` as the role ``name``."""
-    def register(fn):
-        ROLES[name] = Role(name, fn, check)
+    """Mark ``fn(call, ctx) -> html`` as the role ``name`` (collected like a directive)."""
+    def mark(fn):
+        fn.__role__ = Role(name, fn, check)
         return fn
-    return register
+    return mark

@@ -21,10 +21,8 @@ import json
 from markupsafe import Markup, escape
 from pydantic import create_model
 
-from generator.directives import DIRECTIVES, Directive, Options
+from generator.directives import Directive, Options
 from generator.directives.figure import Layout
-
-_REGISTERED: set[str] = set()
 
 
 class BuilderFigureOptions(Options):
@@ -34,20 +32,12 @@ class BuilderFigureOptions(Options):
     label: str | None = None
 
 
-def register_all(builders: dict) -> None:
-    """Replace the directives of a previous site's builders with this site's."""
-    from generator.errors import SiteError
-
-    for name in _REGISTERED:
-        DIRECTIVES.pop(name, None)
-    _REGISTERED.clear()
-    for name, spec in sorted(builders.items()):
-        if name in DIRECTIVES:
-            raise SiteError(spec.module, None, f"builder '{name}' clashes with the directive "
-                            f"'{name}'", "rename the builder")
+def register_all(registry) -> None:
+    """Add one directive per builder of ``registry`` (a :class:`generator.registry.Registry`):
+    a builder named like a built-in directive is an error naming both."""
+    for name, spec in sorted(registry.builders.items()):
         options = create_model(f"{name}-options", __base__=BuilderFigureOptions, **spec.fields)
-        DIRECTIVES[name] = Directive(name, render, options, "markdown", check)
-        _REGISTERED.add(name)
+        registry.add_directive(Directive(name, render, options, "markdown", check), spec.module)
 
 
 def check(call, resolver) -> None:
