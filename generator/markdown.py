@@ -68,6 +68,8 @@ def create_markdown() -> MarkdownIt:
     md.use(dollarmath_plugin, allow_space=False, double_inline=True)
     md.use(myst_role_plugin)
     md.use(pandoc_citations_plugin)
+    md.inline.ruler.before("text", "rows", _rows_rule)
+    md.inline.ruler2.before("balance_pairs", "rows_end", _rows_end_rule)
     md.core.ruler.after("block", "directives", _directives_rule)
     md.core.ruler.before("anchor", "labels", _labels_rule)
     md.core.ruler.push("positions", _positions_rule)
@@ -126,8 +128,8 @@ def _directive_token(fence: Token, match: re.Match, env: dict) -> Token:
         env["errors"].add(env["path"], line, f"unknown directive '{name}'", hint)
         token.meta = {"call": None}
         return token
-    raw_options, body_lines, first_body = _split_options(fence.content)
-    call = Call(name, env["path"], line, argument, body="".join(body_lines))
+    raw_options, body, first_body = _split_options(fence.content)
+    call = Call(name, env["path"], line, argument, body=body)
     call.options = _validate_options(spec, raw_options, call, env)
     if spec.body == "markdown" and call.body.strip():
         call.tokens = _parse_nested(call.body, fence.map[0] + 1 + first_body, env)
@@ -135,16 +137,18 @@ def _directive_token(fence: Token, match: re.Match, env: dict) -> Token:
     return token
 
 
-def _split_options(content: str) -> tuple[dict[str, tuple[str, int]], list[str], int]:
-    lines = content.splitlines(keepends=True)
+def _split_options(content: str) -> tuple[dict[str, tuple[str, int]], str, int]:
+    """Options, body and the body's first line; lines as markdown-it counts them (``\\n``
+    only: ``str.splitlines`` would also break at U+2028 and shift the body's lines)."""
+    lines = content.split("\n")
     options: dict[str, tuple[str, int]] = {}
     index = 0
-    while index < len(lines) and (m := OPTION_LINE.match(lines[index].rstrip("\n"))):
+    while index < len(lines) and (m := OPTION_LINE.match(lines[index])):
         options[m.group(1).replace("-", "_")] = (m.group(2).strip(), index)
         index += 1
     if index < len(lines) and not lines[index].strip():
         index += 1
-    return options, lines[index:], index
+    return options, "\n".join(lines[index:]), index
 
 
 def _validate_options(spec, raw: dict, call: Call, env: dict):
@@ -212,6 +216,30 @@ def raw_html(tokens: list[Token], env: dict) -> list[tuple[int, str]]:
 
 # --- roles, math and positions ---------------------------------------------------------------
 
+def _rows_rule(state, silent: bool) -> bool:
+    """Runs first at each position of an inline parse and never matches: the tokens pushed
+    since it last ran began where it last ran, and get that row (line within the inline text).
+    Tokens keep no position, and their content is no guide: a code span's line breaks become
+    spaces."""
+    if not silent:
+        _mark_rows(state)
+    return False
+
+
+def _rows_end_rule(state) -> None:
+    """The tokens the parse pushed after the rows rule last ran."""
+    _mark_rows(state)
+
+
+def _mark_rows(state) -> None:
+    pos, row, seen = getattr(state, "thread_rows", (0, 0, 0))
+    for token in state.tokens[seen:]:
+        token.meta["row"] = row
+    row = (row + state.src.count("\n", pos, state.pos) if state.pos >= pos
+           else state.src.count("\n", 0, state.pos))
+    state.thread_rows = (state.pos, row, len(state.tokens))
+
+
 def _positions_rule(state) -> None:
     """Give inline tokens a file line, check roles and convert math once, at parse time."""
     env = state.env
@@ -224,10 +252,10 @@ def _positions_rule(state) -> None:
             note = token.meta["id"]
         if token.type != "inline" or not token.children:
             continue
-        line = file_line(token.map[0], env) if token.map else ref_lines.get(note, file_line(0, env))
+        first = file_line(token.map[0], env) if token.map else ref_lines.get(note, file_line(0, env))
+        line = first
         for child in token.children:
-            if child.type in ("softbreak", "hardbreak"):
-                line += 1
+            line = first + child.meta["row"] if "row" in (child.meta or {}) else line
             child.meta = {**(child.meta or {}), "line": line}
             if child.type == "footnote_ref":
                 ref_lines.setdefault(child.meta["id"], line)
