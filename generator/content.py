@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import io
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,7 +21,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from generator.config import Config, link_url
 from generator.errors import (
-    LINE_BREAK,
     ErrorCollector,
     SiteError,
     decode_error,
@@ -322,10 +322,9 @@ def _split(root: Path, path: Path, text: str | None) -> tuple[Path, str, str, st
 
 
 def _lines(text: str) -> list[str]:
-    """The lines of ``text``, each with its line break (see :data:`LINE_BREAK`)."""
-    ends = [m.end() for m in LINE_BREAK.finditer(text)]
-    starts = [0, *ends]
-    return [text[a:b] for a, b in zip(starts, [*ends, len(text)]) if a < b]
+    """The lines of ``text`` with their breaks, which are "\\r\\n", "\\r" or "\\n" as for
+    markdown-it (``str.splitlines`` also breaks at U+2028, U+0085 and others)."""
+    return list(io.StringIO(text, newline=""))
 
 
 def reused_source(root: Path, path: Path, text: str) -> Source:

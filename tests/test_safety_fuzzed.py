@@ -92,8 +92,8 @@ def test_multi_line_values_do_not_hide_later_keys(tmp_path: Path) -> None:
      "shared.bib:2: invalid BibTeX: entry with key k has a duplicate title field"),
     ("@misc{k, author={Last, Jr., First, Extra}}\n",
      "shared.bib:1: invalid BibTeX: Too many commas in 'Last, Jr., First, Extra'"),
-    (b"@misc{k,\n title={\xff}}", "shared.bib:2: not UTF-8 text: invalid start byte (byte 0xff) "
-     "(save the file as UTF-8)"),
+    (b"@misc{k,\n title={\xff}}",
+     "shared.bib:2: not UTF-8 text: invalid start byte (byte 0xff) (save the file as UTF-8)"),
     (None, "site.toml:1: bibliography file not found: shared.bib"),
 ])
 def test_site_bibliography_errors_are_located(tmp_path: Path, bib, expected: str) -> None:
