@@ -271,18 +271,23 @@ def _check_nodes(rel: Path, yaml_text: str, root: yaml.Node | None) -> None:
 def _check_keys(rel: Path, yaml_text: str, node: yaml.MappingNode) -> None:
     names: set[str] = set()
     for key, _ in node.value:
-        line = yaml_line(yaml_text, key.start_mark)
-        if key.tag == MERGE_TAG:
-            continue
-        if not isinstance(key, yaml.ScalarNode):
-            raise SiteError(rel, line, "a key must be text, not a list or mapping")
-        if key.tag != STR_TAG:
-            raise SiteError(rel, line, f"key '{key.value}' is not text",
-                            f"write it in quotes: \"{key.value}\"")
-        if key.value in names:
-            raise SiteError(rel, line, f"repeated key '{key.value}'",
-                            "YAML would keep only the last value: remove one")
-        names.add(key.value)
+        problem = _key_problem(key, names)
+        if problem:
+            raise SiteError(rel, yaml_line(yaml_text, key.start_mark), *problem)
+
+
+def _key_problem(key: yaml.Node, names: set[str]) -> tuple[str, str | None] | None:
+    """Why ``key`` cannot be a front-matter key (message, hint); ``names``: the keys before it."""
+    if key.tag == MERGE_TAG:  # ``<<: *defaults`` merges another mapping's keys
+        return None
+    if not isinstance(key, yaml.ScalarNode):
+        return "a key must be text, not a list or mapping", None
+    if key.tag != STR_TAG:
+        return f"key '{key.value}' is not text", f'write it in quotes: "{key.value}"'
+    if key.value in names:
+        return f"repeated key '{key.value}'", "YAML would keep only the last value: remove one"
+    names.add(key.value)
+    return None
 
 
 def read_markdown(root: Path, path: Path) -> str:
