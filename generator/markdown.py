@@ -21,6 +21,7 @@ from mdit_py_plugins.attrs import attrs_block_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.myst_role import myst_role_plugin
+from mdit_py_plugins.myst_role.index import myst_role
 from pydantic import ValidationError
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
@@ -33,6 +34,7 @@ from generator.directives.cite import pandoc_citations_plugin
 from generator.errors import ErrorCollector, did_you_mean
 
 DIRECTIVE_INFO = re.compile(r"^\{([A-Za-z][\w-]*)\}\s*(.*)$")
+ROLE_OPENING = re.compile(r"\{[^}]*\}`+")
 OPTION_LINE = re.compile(r"^:([A-Za-z][\w-]*):\s*(.*)$")
 CODE_FORMATTER = HtmlFormatter(cssclass="highlight", nowrap=True)
 LONE_AMPERSAND = re.compile(r"&(?!#(?:x[0-9A-Fa-f]+|[0-9]+);)")
@@ -67,6 +69,7 @@ def create_markdown() -> MarkdownIt:
     md.use(anchors_plugin, min_level=2, max_level=4)
     md.use(dollarmath_plugin, allow_space=False, double_inline=True)
     md.use(myst_role_plugin)
+    md.inline.ruler.at("myst_role", _role_keeping_lines)
     md.use(pandoc_citations_plugin)
     md.inline.ruler.before("text", "rows", _rows_rule)
     md.inline.ruler2.before("balance_pairs", "rows_end", _rows_end_rule)
@@ -215,6 +218,21 @@ def raw_html(tokens: list[Token], env: dict) -> list[tuple[int, str]]:
 
 
 # --- roles, math and positions ---------------------------------------------------------------
+
+def _role_keeping_lines(state, silent: bool) -> bool:
+    """mdit-py-plugins' role rule, with the line breaks it turns into spaces put back: a role
+    such as ``{cite}`a,\\nb` `` then tells each key at its own line."""
+    start = state.pos
+    if not myst_role(state, silent):
+        return False
+    if not silent:
+        token = state.tokens[-1]
+        opening = ROLE_OPENING.match(state.src, start)
+        raw = state.src[opening.end(): opening.end() + len(token.content)] if opening else ""
+        if raw.replace("\n", " ") == token.content:
+            token.content = raw
+    return True
+
 
 def _rows_rule(state, silent: bool) -> bool:
     """Runs first at each position of an inline parse and never matches: the tokens pushed

@@ -168,6 +168,11 @@ def test_repeated_key_inside_a_list(tmp_path: Path) -> None:
     ("`one\ntwo\nthree` {ref}`nope`\n", 11),
     ("| a |\n|---|\n| `x` [@missing] |\n", 11),
     ("Text ^[a note\nwith [@missing]]\n", 10),
+    ("A {cite}`\nand on {cite}`.\n", 10),
+    ("A {cite}`olah2020zoom,\nmissing`.\n", 10),
+    ("A [@olah2020zoom;\n  @missing].\n", 10),
+    ("A [@olah2020zoom;\n@noyear\n; @@missing].\n", 11),
+    ("A {ref}`\nnope`.\n", 10),
 ])
 def test_lines_after_inline_spans_that_cross_lines(tmp_path: Path, body: str, line: int) -> None:
     [error] = errors(tmp_path, "citations", {CITED: CITED_HEAD + "\n" + body})
