@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pybtex.backends.plaintext import Backend as PlainTextBackend
-from pybtex.database import BibliographyData, Entry, Person, parse_string
+from pybtex.database import BibliographyData, Entry, Person
+from pybtex.database.input.bibtex import LowLevelParser, Parser
 from pybtex.exceptions import PybtexError
 from pybtex.richtext import Text
 
 from generator.config import CONFIG_NAME, config_line
-from generator.errors import SiteError, decode_error
+from generator.errors import SiteError, decode_error, line_at
 from generator.paths import OUTSIDE_HINT, inside_root, outside_message
 
 PLAIN_TEXT = PlainTextBackend()
@@ -88,13 +89,39 @@ def decode_entry(key: str, entry: Entry) -> Reference:
 
 def load_bibtex(path: Path, shown_as: Path | str) -> dict[str, Reference]:
     """Parse one .bib file; problems are :class:`SiteError` with the file's line."""
+    text = read_bibtex(path, shown_as)
+    references = {}
+    for key, (entry, line) in parse_bibtex(text, shown_as).items():
+        try:
+            references[key] = decode_entry(key, entry)
+        except (UnicodeDecodeError, PybtexError) as exc:  # latexcodec: a lone "\", say
+            reason = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
+            raise SiteError(shown_as, line, f"invalid LaTeX in entry '{key}': {reason}") from None
+    return references
+
+
+def parse_bibtex(text: str, shown_as: Path | str) -> dict[str, tuple[Entry, int]]:
+    """Entries by key, each with the line of its ``@``. pybtex's ``Parser.parse_string``, step
+    by step: its entries keep no line, and a repeated key or field would have none."""
+    parser = Parser()
+    parser.unnamed_entry_counter = 1
+    scanner = LowLevelParser(text, macros=parser.macros, want_entry=parser.data.want_entry)
+    lines: dict[str, int] = {}
     try:
-        data = parse_string(read_bibtex(path, shown_as), bib_format="bibtex")
+        for command, body in scanner:
+            line = line_at(text, scanner.command_start)
+            try:
+                if command.lower() == "preamble":
+                    parser.process_preamble(*body)
+                elif command.lower() != "string":
+                    parser.process_entry(command, *body)
+                    lines.setdefault(body[0], line)
+            except PybtexError as exc:
+                raise SiteError(shown_as, line, f"invalid BibTeX: {exc}") from None
     except PybtexError as exc:
-        line = getattr(exc, "lineno", None)
         message = re.sub(r"^syntax error in line \d+: ", "", str(exc))
-        raise SiteError(shown_as, line, f"invalid BibTeX: {message}")
-    return {key: decode_entry(key, entry) for key, entry in data.entries.items()}
+        raise SiteError(shown_as, getattr(exc, "lineno", None), f"invalid BibTeX: {message}")
+    return {key: (entry, lines.get(key, 1)) for key, entry in parser.data.entries.items()}
 
 
 def read_bibtex(path: Path, shown_as: Path | str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import tomllib
+from functools import lru_cache
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
@@ -216,8 +217,8 @@ def toml_error(exc: tomllib.TOMLDecodeError, text: str) -> SiteError:
     found = re.search(r" \(at line (\d+), column \d+\)$", message)
     if found:
         return SiteError(rel, int(found.group(1)), message[: found.start()])
-    if message.endswith(" (at end of document)"):
-        return SiteError(rel, max(len(text.splitlines()), 1),
+    if message.endswith(" (at end of document)"):  # tomllib counts lines by "\n" alone
+        return SiteError(rel, text.rstrip("\n").count("\n") + 1,
                          message.removesuffix(" (at end of document)"))
     return SiteError(rel, None, message)
 
@@ -230,22 +231,89 @@ def config_line(root: Path, loc: tuple) -> int | None:
         return None
 
 
-def toml_line(text: str, loc: tuple) -> int | None:
-    """Best line for a key path in TOML text (tomllib keeps no positions): the key, else its table."""
-    keys = [str(part) for part in loc]
-    table: list[str] = []
-    best = None
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        header = re.fullmatch(r"\[\[?\s*([^\]]+?)\s*\]\]?", line)
-        if header:
-            table = [part.strip().strip("\"'") for part in header.group(1).split(".")]
-            if keys[: len(table)] == table:
-                best = number
+def toml_line(text: str, loc: tuple) -> int:
+    """Line of a key path in valid TOML text: the statement or table header that holds most of
+    it (a missing key: its table's header), else line 1."""
+    best, line = 0, 1
+    for header, data, number in _statements(text):
+        depth = _common(loc, header)
+        if data is not None:  # a statement counts for what it holds, not for its table
+            steps = _steps(data, loc[depth:]) if depth == len(header) else 0
+            depth = depth + steps if steps else 0
+        if depth > best:
+            best, line = depth, number
+    return line
+
+
+def _common(loc: tuple, path: tuple) -> int:
+    """How many leading parts ``loc`` and ``path`` share."""
+    count = 0
+    for ours, theirs in zip(loc, path):
+        if ours != theirs:
+            break
+        count += 1
+    return count
+
+
+def _steps(data: object, loc: tuple) -> int:
+    """How far ``loc`` reaches into ``data`` (dicts by key, lists by index)."""
+    count = 0
+    for part in loc:
+        listed = isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
+        if not (listed or isinstance(data, dict) and part in data):
+            break
+        data, count = data[part], count + 1
+    return count
+
+
+@lru_cache(maxsize=4)
+def _statements(text: str) -> tuple[tuple[tuple, dict | None, int], ...]:
+    """Each table header and key/value statement: (its table's key path, the statement as
+    tomllib reads it alone or None for a header, its first line). tomllib keeps no positions,
+    so each statement is handed to it on its own: the first run of lines it accepts is one
+    statement (a multi-line string or array is unfinished until its last line). Quoting,
+    escapes, dotted and Unicode keys are thus read by tomllib itself."""
+    lines = text.replace("\r\n", "\n").split("\n")  # as tomllib counts lines
+    found: list[tuple[tuple, dict | None, int]] = []
+    header: tuple = ()
+    arrays: dict[tuple, int] = {}  # array-of-tables path → elements so far
+    index = 0
+    while index < len(lines):
+        start, chunk = index, lines[index]
+        while (data := _loads(chunk)) is None:
+            index += 1
+            if index == len(lines):
+                return tuple(found)
+            chunk += "\n" + lines[index]
+        index += 1
+        if not data:  # blank or comment
             continue
-        key = re.match(r"([A-Za-z0-9_\-\"'.]+)\s*=", line)
-        if key:
-            path = table + [part.strip().strip("\"'") for part in key.group(1).split(".")]
-            if keys[: len(path)] == path:
-                return number
-    return best
+        if lines[start].lstrip().startswith("["):
+            header = _table_path(data, arrays)
+            found.append((header, None, start + 1))
+        else:
+            found.append((header, data, start + 1))
+    return tuple(found)
+
+
+def _loads(chunk: str) -> dict | None:
+    try:
+        return tomllib.loads(chunk)
+    except tomllib.TOMLDecodeError:
+        return None
+
+
+def _table_path(data: dict, arrays: dict[tuple, int]) -> tuple:
+    """The key path a header read alone names (``[a.b]`` → ``{"a": {"b": {}}}``), with the index
+    of the current element of each array of tables on the way (``[[a]]`` adds one)."""
+    path: tuple = ()
+    node: object = data
+    while isinstance(node, dict) and len(node) == 1:
+        key, node = next(iter(node.items()))
+        path += (key,)
+        if isinstance(node, list):  # [[...]]: a new element
+            arrays[path] = arrays.get(path, 0) + 1
+            return path + (arrays[path] - 1,)
+        if path in arrays:
+            path += (arrays[path] - 1,)
+    return path

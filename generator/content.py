@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import io
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,11 +20,20 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from generator.config import Config, link_url
-from generator.errors import ErrorCollector, SiteError, decode_error, did_you_mean, from_validation
+from generator.errors import (
+    ErrorCollector,
+    SiteError,
+    decode_error,
+    did_you_mean,
+    from_validation,
+    line_at,
+)
 from generator.paths import OUTSIDE_HINT, inside_root, outside_message
 
 CONTENT_DIR = "content"
 THREAD_FILE = "thread.md"
+STR_TAG = "tag:yaml.org,2002:str"
+MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 class FrontMatterLoader(yaml.SafeLoader):
@@ -118,25 +128,38 @@ class Source:
     body: str
     body_line: int
     """1-based line of the file on which the body starts."""
+    front_text: str = ""
+    """The YAML between the ``---`` lines, which starts on line 2."""
 
     def line_of(self, loc: tuple) -> int:
-        """Line of a front-matter key path such as ``("authors", 0, "affiliations", 1)``."""
-        node, line = self.node, 2
+        """Line of a front-matter key path such as ``("authors", 0, "affiliations", 1)``: the
+        line of its last key that is there (a value may start lines below its key, or be an
+        alias of a node defined above), else of the front matter's first node."""
+        if self.node is None:
+            return 1
+        node, mark = self.node, self.node.start_mark
         for part in loc:
             child = _child(node, part)
             if child is None:
                 break
-            node, line = child, child.start_mark.line + 2
-        return line if self.node is not None else 1
+            node, mark = child[1], child[0].start_mark
+        return yaml_line(self.front_text, mark)
 
 
-def _child(node: yaml.Node | None, part: object) -> yaml.Node | None:
+def yaml_line(front_text: str, mark: yaml.Mark | None) -> int:
+    """The file line of a position in the front matter. PyYAML's own ``mark.line`` also counts
+    U+2028, U+2029 and U+0085 as line breaks; its ``index`` is the character offset."""
+    return line_at(front_text, mark.index, first=2) if mark is not None else 1
+
+
+def _child(node: yaml.Node | None, part: object) -> tuple[yaml.Node, yaml.Node] | None:
+    """(the node that names ``part``, its value): a mapping's key, or a sequence's item."""
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             if key.value == part:
-                return value
+                return key, value
     if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-        return node.value[part]
+        return node.value[part], node.value[part]
     return None
 
 
@@ -206,14 +229,21 @@ def read_source(root: Path, path: Path, text: str | None = None) -> Source:
     try:
         node, front = _parse_yaml(rel, yaml_text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 2 if mark else 1
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise SiteError(rel, line, f"invalid YAML front matter: {problem}") from None
-    _check_characters(rel, node)
+        raise _yaml_error(rel, yaml_text, exc) from None
     if not isinstance(front, dict):
         raise SiteError(rel, 2, "front matter must be a mapping of keys to values")
-    return Source(rel, text, front, node, body, body_line)
+    return Source(rel, text, front, node, body, body_line, yaml_text)
+
+
+def _yaml_error(rel: Path, yaml_text: str, exc: yaml.YAMLError) -> SiteError:
+    """PyYAML's problem at its line, without its ``in "<unicode string>"`` trailer."""
+    if isinstance(exc, yaml.reader.ReaderError):  # a character YAML does not allow
+        problem = f"unacceptable character #x{exc.character:04x}: {exc.reason}"
+        return SiteError(rel, line_at(yaml_text, exc.position, first=2),
+                         f"invalid YAML front matter: {problem}")
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).split("\n")[0]
+    return SiteError(rel, yaml_line(yaml_text, mark), f"invalid YAML front matter: {problem}")
 
 
 def _parse_yaml(rel: Path, yaml_text: str) -> tuple[yaml.Node | None, object]:
@@ -221,28 +251,57 @@ def _parse_yaml(rel: Path, yaml_text: str) -> tuple[yaml.Node | None, object]:
     loader = FrontMatterLoader(yaml_text)
     try:
         node = loader.get_single_node()
+        _check_nodes(rel, yaml_text, node)
         return node, (loader.construct_document(node) if node is not None else None) or {}
     except RecursionError:  # PyYAML composes and constructs recursively
-        raise SiteError(rel, loader.get_mark().line + 2, "invalid YAML front matter: "
-                        "nested too deeply") from None
+        raise SiteError(rel, yaml_line(yaml_text, loader.get_mark()), "invalid YAML front "
+                        "matter: nested too deeply") from None
     finally:
         loader.dispose()
 
 
-def _check_characters(rel: Path, node: yaml.Node | None) -> None:
-    """YAML's ``\\ud800`` escapes make lone surrogates, which no page or file can hold."""
-    stack = [node] if node is not None else []
+def _check_nodes(rel: Path, yaml_text: str, root: yaml.Node | None) -> None:
+    """What YAML allows but front matter cannot hold: keys that are not text, a key given
+    twice (PyYAML would silently keep the last), lone surrogates from ``\\ud800`` escapes.
+    Each node is visited once, however many aliases point at it."""
+    stack, seen = ([root] if root is not None else []), set()
     while stack:
         node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
         if isinstance(node, yaml.ScalarNode):
             bad = next((c for c in node.value if "\ud800" <= c <= "\udfff"), None)
             if bad:
-                raise SiteError(rel, node.start_mark.line + 2, "invalid YAML front matter: "
-                                f"\\u{ord(bad):04x} is a lone surrogate, not a character")
+                raise SiteError(rel, yaml_line(yaml_text, node.start_mark), "invalid YAML front "
+                                f"matter: \\u{ord(bad):04x} is a lone surrogate, not a character")
         elif isinstance(node, yaml.MappingNode):
+            _check_keys(rel, yaml_text, node)
             stack.extend(part for pair in node.value for part in pair)
         elif isinstance(node, yaml.SequenceNode):
             stack.extend(node.value)
+
+
+def _check_keys(rel: Path, yaml_text: str, node: yaml.MappingNode) -> None:
+    names: set[str] = set()
+    for key, _ in node.value:
+        problem = _key_problem(key, names)
+        if problem:
+            raise SiteError(rel, yaml_line(yaml_text, key.start_mark), *problem)
+
+
+def _key_problem(key: yaml.Node, names: set[str]) -> tuple[str, str | None] | None:
+    """Why ``key`` cannot be a front-matter key (message, hint); ``names``: the keys before it."""
+    if key.tag == MERGE_TAG:  # ``<<: *defaults`` merges another mapping's keys
+        return None
+    if not isinstance(key, yaml.ScalarNode):
+        return "a key must be text, not a list or mapping", None
+    if key.tag != STR_TAG:
+        return f"key '{key.value}' is not text", f'write it in quotes: "{key.value}"'
+    if key.value in names:
+        return f"repeated key '{key.value}'", "YAML would keep only the last value: remove one"
+    names.add(key.value)
+    return None
 
 
 def read_markdown(root: Path, path: Path) -> str:
@@ -272,13 +331,19 @@ def _split(root: Path, path: Path, text: str | None) -> tuple[Path, str, str, st
     """(relative path, text, front matter text, body, body's first line)."""
     rel = path.relative_to(root)
     text = read_markdown(root, path) if text is None else text
-    lines = text.splitlines(keepends=True)
+    lines = _lines(text)
     if not lines or lines[0].rstrip() != "---":
         raise SiteError(rel, 1, "missing front matter", "start the file with a '---' line")
     end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
     if end is None:
         raise SiteError(rel, 1, "front matter is not closed", "did you forget the closing '---'?")
     return rel, text, "".join(lines[1:end]), "".join(lines[end + 1 :]), end + 2
+
+
+def _lines(text: str) -> list[str]:
+    """The lines of ``text`` with their breaks, which are "\\r\\n", "\\r" or "\\n" as for
+    markdown-it (``str.splitlines`` also breaks at U+2028, U+0085 and others)."""
+    return list(io.StringIO(text, newline=""))
 
 
 def reused_source(root: Path, path: Path, text: str) -> Source:

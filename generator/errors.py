@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +22,17 @@ class SiteError(Exception):
     def __str__(self) -> str:
         where = str(self.path) if self.line is None else f"{self.path}:{self.line}"
         text = f"{where}: {'warning: ' if self.warning else ''}{self.message}"
-        return f"{text} ({self.hint})" if self.hint else text
+        return one_line(f"{text} ({self.hint})" if self.hint else text)
+
+
+BREAKING = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+"""Control characters (tab aside) and Unicode line separators: text users wrote (a key, a
+file name, a citation key) may hold them, and each error must stay on one line."""
+
+
+def one_line(text: str) -> str:
+    """``text`` with line breaks and other control characters escaped (``\\n``, ``\\x1c``)."""
+    return BREAKING.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 class BuildFailed(Exception):
@@ -62,6 +73,16 @@ class ErrorCollector:
     def paths(self) -> set[str]:
         """The files (site-relative, posix) that have an error."""
         return {Path(error.path).as_posix() for error in self.errors}
+
+
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+"""Line breaks as editors, markdown-it and pybtex count them. ``str.splitlines`` and YAML also
+break at U+2028, U+0085 and others, which would shift every later line number."""
+
+
+def line_at(text: str, index: int, first: int = 1) -> int:
+    """The line of ``text`` holding character ``index``, counting from ``first``."""
+    return first + len(LINE_BREAK.findall(text, 0, index))
 
 
 def did_you_mean(word: str, choices: list[str] | set[str]) -> str | None:

@@ -21,6 +21,7 @@ from mdit_py_plugins.attrs import attrs_block_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.myst_role import myst_role_plugin
+from mdit_py_plugins.myst_role.index import myst_role
 from pydantic import ValidationError
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
@@ -33,6 +34,7 @@ from generator.directives.cite import pandoc_citations_plugin
 from generator.errors import ErrorCollector, did_you_mean
 
 DIRECTIVE_INFO = re.compile(r"^\{([A-Za-z][\w-]*)\}\s*(.*)$")
+ROLE_OPENING = re.compile(r"\{[^}]*\}`+")
 OPTION_LINE = re.compile(r"^:([A-Za-z][\w-]*):\s*(.*)$")
 CODE_FORMATTER = HtmlFormatter(cssclass="highlight", nowrap=True)
 LONE_AMPERSAND = re.compile(r"&(?!#(?:x[0-9A-Fa-f]+|[0-9]+);)")
@@ -66,7 +68,10 @@ def create_markdown() -> MarkdownIt:
     md.use(anchors_plugin, min_level=2, max_level=4)
     md.use(dollarmath_plugin, allow_space=False, double_inline=True)
     md.use(myst_role_plugin)
+    md.inline.ruler.at("myst_role", _role_keeping_lines)
     md.use(pandoc_citations_plugin)
+    md.inline.ruler.before("text", "rows", _rows_rule)
+    md.inline.ruler2.before("balance_pairs", "rows_end", _rows_end_rule)
     md.core.ruler.after("block", "directives", _directives_rule)
     md.core.ruler.before("anchor", "labels", _labels_rule)
     md.core.ruler.push("positions", _positions_rule)
@@ -133,8 +138,8 @@ def _directive_token(fence: Token, match: re.Match, env: dict) -> Token:
         env["errors"].add(env["path"], line, f"unknown directive '{name}'", hint)
         token.meta = {"call": None}
         return token
-    raw_options, body_lines, first_body = _split_options(fence.content)
-    call = Call(name, env["path"], line, argument, body="".join(body_lines),
+    raw_options, body, first_body = _split_options(fence.content)
+    call = Call(name, env["path"], line, argument, body=body,
                 option_lines={key: line + 1 + index for key, (_, index) in raw_options.items()})
     call.options = _validate_options(spec, raw_options, call, env)
     if spec.body == "markdown" and call.body.strip():
@@ -143,16 +148,18 @@ def _directive_token(fence: Token, match: re.Match, env: dict) -> Token:
     return token
 
 
-def _split_options(content: str) -> tuple[dict[str, tuple[str, int]], list[str], int]:
-    lines = content.splitlines(keepends=True)
+def _split_options(content: str) -> tuple[dict[str, tuple[str, int]], str, int]:
+    """Options, body and the body's first line; lines as markdown-it counts them (``\\n``
+    only: ``str.splitlines`` would also break at U+2028 and shift the body's lines)."""
+    lines = content.split("\n")
     options: dict[str, tuple[str, int]] = {}
     index = 0
-    while index < len(lines) and (m := OPTION_LINE.match(lines[index].rstrip("\n"))):
+    while index < len(lines) and (m := OPTION_LINE.match(lines[index])):
         options[m.group(1).replace("-", "_")] = (m.group(2).strip(), index)
         index += 1
     if index < len(lines) and not lines[index].strip():
         index += 1
-    return options, lines[index:], index
+    return options, "\n".join(lines[index:]), index
 
 
 def _validate_options(spec, raw: dict, call: Call, env: dict):
@@ -220,6 +227,45 @@ def raw_html(tokens: list[Token], env: dict) -> list[tuple[int, str]]:
 
 # --- roles, math and positions ---------------------------------------------------------------
 
+def _role_keeping_lines(state, silent: bool) -> bool:
+    """mdit-py-plugins' role rule, with the line breaks it turns into spaces put back: a role
+    such as ``{cite}`a,\\nb` `` then tells each key at its own line."""
+    start = state.pos
+    if not myst_role(state, silent):
+        return False
+    if not silent:
+        token = state.tokens[-1]
+        opening = ROLE_OPENING.match(state.src, start)
+        raw = state.src[opening.end(): opening.end() + len(token.content)] if opening else ""
+        if raw.replace("\n", " ") == token.content:
+            token.content = raw
+    return True
+
+
+def _rows_rule(state, silent: bool) -> bool:
+    """Runs first at each position of an inline parse and never matches: the tokens pushed
+    since it last ran began where it last ran, and get that row (line within the inline text).
+    Tokens keep no position, and their content is no guide: a code span's line breaks become
+    spaces."""
+    if not silent:
+        _mark_rows(state)
+    return False
+
+
+def _rows_end_rule(state) -> None:
+    """The tokens the parse pushed after the rows rule last ran."""
+    _mark_rows(state)
+
+
+def _mark_rows(state) -> None:
+    pos, row, seen = getattr(state, "thread_rows", (0, 0, 0))
+    for token in state.tokens[seen:]:
+        token.meta["row"] = row
+    row = (row + state.src.count("\n", pos, state.pos) if state.pos >= pos
+           else state.src.count("\n", 0, state.pos))
+    state.thread_rows = (state.pos, row, len(state.tokens))
+
+
 def _positions_rule(state) -> None:
     """Give inline tokens a file line, check roles and convert math once, at parse time."""
     env = state.env
@@ -232,10 +278,10 @@ def _positions_rule(state) -> None:
             note = token.meta["id"]
         if token.type != "inline" or not token.children:
             continue
-        line = file_line(token.map[0], env) if token.map else ref_lines.get(note, file_line(0, env))
+        first = file_line(token.map[0], env) if token.map else ref_lines.get(note, file_line(0, env))
+        line = first
         for child in token.children:
-            if child.type in ("softbreak", "hardbreak"):
-                line += 1
+            line = first + child.meta["row"] if "row" in (child.meta or {}) else line
             child.meta = {**(child.meta or {}), "line": line}
             if child.type == "footnote_ref":
                 ref_lines.setdefault(child.meta["id"], line)

@@ -27,7 +27,8 @@ def test_every_problem_is_reported_with_its_line(tmp_path: Path) -> None:
 
 
 def test_missing_required_key(tmp_path: Path) -> None:
-    assert errors_for(tmp_path, 'title = "T"\n') == ["site.toml: missing required key 'base_url'"]
+    assert errors_for(tmp_path, 'title = "T"\n') == [
+        "site.toml:1: missing required key 'base_url'"]
 
 
 def test_toml_syntax_error(tmp_path: Path) -> None:

@@ -67,6 +67,12 @@ class FuzzSite:
         assert result.exit_code == 0, result.output
         return site
 
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        """How hypothesis shows this fixture in a failing example: its own dataclass printer
+        ignores ``repr=False`` and would print every fixture file (a PNG included)."""
+        printer.text(f"FuzzSite(root={str(self.root)!r}, last_code={self.last_code!r}, "
+                     f"last_output={self.last_output!r})")
+
     def text(self, rel: str) -> str:
         return self.originals[rel].decode("utf-8")
 

@@ -32,9 +32,16 @@ def _pandoc_citation(state, silent: bool) -> bool:
     if not silent:
         token = state.push("myst_role", "", 0)
         token.meta = {"name": "cite"}
-        token.content = ",".join(k.strip().lstrip("@") for k in match.group(1).split(";"))
+        # line breaks between keys are kept, so an unknown key is told at its own line
+        keys = re.sub(r"\s*;\s*", lambda m: "," + "\n" * m.group().count("\n"), match.group(1))
+        token.content = ",".join(re.sub(r"^(\n*)@+", r"\1", k) for k in keys.split(","))
     state.pos = match.end()
     return True
+
+
+def _line(call, text: str) -> int:
+    """The line of ``text`` in a role's argument, which may span lines."""
+    return call.line + call.argument.count("\n", 0, max(call.argument.find(text), 0))
 
 
 def check_cite(call, resolver) -> None:
@@ -47,7 +54,7 @@ def check_cite(call, resolver) -> None:
             hint = did_you_mean(key, set(known)) or (
                 "add it to a .bib file named in `bibliography`" if known else
                 "this article has no bibliography; add `bibliography: refs.bib` to its front matter")
-            raise SiteError(call.path, call.line, f"unknown citation key '{key}'", hint)
+            raise SiteError(call.path, _line(call, key), f"unknown citation key '{key}'", hint)
     numbered = {resolver.cite(call.document, key): known[key] for key in keys}
     call.data["references"] = sorted(numbered.items(), key=lambda item: item[0])
 
@@ -64,7 +71,7 @@ def check_ref(call, resolver) -> None:
         names = resolver.label_names(call.document)
         hint = did_you_mean(name, names) or (f"labels here: {', '.join(sorted(names))}" if names
                                              else "label a figure with :label: first")
-        raise SiteError(call.path, call.line, f"unknown reference '{name}'", hint)
+        raise SiteError(call.path, _line(call, name), f"unknown reference '{name}'", hint)
     call.data["label"] = target
 
 
