@@ -89,7 +89,9 @@ class Build:
         pages = [loaded[path].url + "index.html" if path in loaded
                  else document_url(self.root, path)
                  for path in sorted(broken) if path in loaded or path.endswith(".md")]
-        return tuple(page for page in pages if page)
+        pages += [doc.url + "index.html" for doc in self.content.documents()
+                  if doc.references_incomplete]  # a bibliography it cites from failed to load
+        return tuple(sorted({page for page in pages if page}))
 
 
 def load(build: Build) -> None:

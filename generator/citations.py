@@ -209,6 +209,7 @@ def attach_references(root: Path, config, content, errors) -> None:
                 merged.update(cache[path])
             except SiteError as exc:
                 errors.extend([where(index, exc)])
+                merged[_FAILED] = None
         return merged
 
     def from_config(index: int, exc: SiteError) -> SiteError:
@@ -219,13 +220,22 @@ def attach_references(root: Path, config, content, errors) -> None:
     for thread in content.threads:
         own = load_all(thread.meta.bibliography, (root / thread.source.path).parent,
                        _front_matter_error(thread))
-        thread.references = {**site, **own}
+        _attach(thread, {**site, **own})
         for article in thread.articles:
             mine = load_all(article.meta.bibliography, (root / article.source.path).parent,
                             _front_matter_error(article))
-            article.references = {**thread.references, **mine}
+            _attach(article, {**site, **own, **mine})
     for page in content.pages:
-        page.references = dict(site)
+        _attach(page, dict(site))
+
+
+_FAILED = object()
+"""Put among a document's references by a bibliography file that failed to load."""
+
+
+def _attach(document, references: dict) -> None:
+    document.references_incomplete = references.pop(_FAILED, 1) is None
+    document.references = references
 
 
 def _bib_path(root: Path, base: Path, name: str) -> Path:

@@ -173,6 +173,9 @@ class Document:
     env: dict = field(default_factory=dict)
     references: dict = field(default_factory=dict)
     """Citable BibTeX entries by key: the site's, the thread's and the article's own."""
+    references_incomplete: bool = False
+    """A bibliography file it reads failed to load (and was reported): a key missing from
+    ``references`` may be in that file, so it is not reported again as unknown."""
 
 
 @dataclass

@@ -52,7 +52,7 @@ def process(root: Path, plan: FigurePlan, renderer: Renderer,
     if errors.errors:
         return None  # parsed again by the caller, which reports the errors with all others
     document.tokens, document.env = tokens, env
-    if not is_self_contained(tokens, plan.builders):
+    if not is_self_contained(tokens, plan.builders) or document.references_incomplete:
         return None  # unchecked: the caller keeps the tokens (when in this process)
     resolver = Resolver(root, errors)
     resolver.figures = plan

@@ -49,6 +49,8 @@ def check_cite(call, resolver) -> None:
     if not keys:
         raise SiteError(call.path, call.line, "a citation needs at least one key")
     known = call.document.references
+    if call.document.references_incomplete:  # a bibliography failed to load, and was told:
+        keys = [key for key in keys if key in known]  # a key missing here may be in it
     for key in keys:
         if key not in known:
             hint = did_you_mean(key, set(known)) or (
