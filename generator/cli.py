@@ -12,7 +12,7 @@ from rich.console import Console
 
 from generator.errors import BuildFailed, SiteError
 
-console = Console(stderr=True, highlight=False, soft_wrap=True)
+console = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)  # ":label:" is text
 """Progress and summaries; soft_wrap: a line is never broken at the terminal's width, so
 ``path:line:`` stays parseable by editors and CI annotations."""
 

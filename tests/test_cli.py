@@ -53,3 +53,12 @@ def test_check_passes_on_the_demo_site_and_writes_nothing(tmp_path: Path) -> Non
     result = thread_cli("check", "--root", site)
     assert result.exit_code == 0, result.output
     assert not (site / "_site").exists()
+
+
+def test_the_console_prints_error_text_as_written() -> None:
+    """Rich would turn `:label:` into an emoji: error text reaches the terminal unchanged."""
+    from generator.cli import console
+
+    with console.capture() as captured:
+        console.print("label a figure with :label: first", markup=False)
+    assert captured.get() == "label a figure with :label: first\n"
