@@ -15,7 +15,7 @@ from generator import (
     parallel,
     render_queue,
     scaffold,
-    standalone,
+    self_contained,
     units,
 )
 from generator.citations import attach_references
@@ -48,7 +48,7 @@ class Build:
     resolver: Resolver | None = None
     figure_run: FigureRun = field(default_factory=FigureRun)
     """How figure jobs run (--frozen, --workers, --device)."""
-    figures: FigurePlan | None = None
+    plan: FigurePlan | None = None
     outputs: Output = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     use_cache: bool = False
@@ -61,7 +61,7 @@ class Build:
     """id(document) → (document, record) for documents whose page the cache supplies."""
     versions: dict = field(default_factory=dict)
     written: list[str] = field(default_factory=list)
-    prerendered: dict[int, tuple[Document, standalone.Rendered]] = field(default_factory=dict)
+    prerendered: dict[int, tuple[Document, self_contained.Rendered]] = field(default_factory=dict)
     """id(document) → outputs of a self-contained document, rendered in the documents stage."""
     renderer: Renderer | None = None
     errors: ErrorCollector = field(default_factory=ErrorCollector)
@@ -99,7 +99,7 @@ def load(build: Build) -> None:
     build.config = load_config(build.root)
     check_output_dir(build)
     try:
-        build.figures = load_plan(build.root, build.config)
+        build.plan = load_plan(build.root, build.config)
     except SiteError as exc:
         raise BuildFailed([exc]) from None
     if build.use_cache:  # thread build and serve: finish or undo a killed build's write first
@@ -148,20 +148,20 @@ def site_inputs(root: Path, config: Config) -> list[Path]:
 
 def documents(build: Build) -> None:
     """Parse every document the cache cannot supply; self-contained ones are also checked and
-    rendered right away, across processes (generator/standalone.py). Problems are reported
+    rendered right away, across processes (generator/self_contained.py). Problems are reported
     with those of the resolve stage."""
     errors = build.errors
     broken = errors.paths()  # parsed for their own errors, never rendered
     todo = [d for d in build.content.documents() if id(d) not in build.reused
             and not isinstance(d, Thread) and d.source.path.as_posix() not in broken]
     renderer = renderer_for(build)
-    tasks = [partial(standalone.process, build.root, build.figures, renderer, doc) for doc in todo]
+    tasks = [partial(self_contained.process, build.root, build.plan, renderer, doc) for doc in todo]
     for doc, rendered in zip(todo, parallel.run_all(tasks)):
         if rendered is not None:
             build.prerendered[id(doc)] = (doc, rendered)
     for doc in build.content.documents():
         if id(doc) not in build.reused and id(doc) not in build.prerendered and not doc.env:
-            parse(doc, errors, build.figures.registry)  # a worker parsed it, sent no tokens
+            parse(doc, errors, build.plan.registry)  # a worker parsed it, sent no tokens
 
 
 def renderer_for(build: Build) -> Renderer:
@@ -184,7 +184,7 @@ def resolve(build: Build) -> None:
     checked, so one round reports the problems of every file."""
     errors = build.errors
     build.resolver = Resolver(build.root, errors)
-    build.resolver.figures = build.figures
+    build.resolver.plan = build.plan
     for doc, record in build.reused.values():
         build.resolver.merge(doc, record.state)
     for doc, rendered in build.prerendered.values():
@@ -198,7 +198,7 @@ def resolve(build: Build) -> None:
     late = incremental.stale_icons(build)  # a new reference elsewhere moved a layer's icons
     for doc in late:
         incremental.forget(build, doc)
-        parse(doc, errors, build.figures.registry)
+        parse(doc, errors, build.plan.registry)
     check_documents(late, build.resolver, errors)
     order = {id(doc): i for i, doc in enumerate(build.content.documents())}
     for refs in build.resolver.units.values():  # document order, however they were registered
@@ -209,7 +209,7 @@ def resolve(build: Build) -> None:
 
 def schedule_units(build: Build):
     try:
-        return units.schedule(build.resolver, build.figures)
+        return units.schedule(build.resolver, build.plan)
     except SiteError as exc:  # the site's own builders cannot take the unit jobs: stop here
         build.errors.extend([exc])
         build.errors.raise_if_any()
@@ -220,7 +220,7 @@ def compute_figures(build: Build) -> None:
 
     Models' layers come first, so unit references and unit options are checked before any
     figure is computed."""
-    plan, resolver, run = build.figures, build.resolver, build.figure_run
+    plan, resolver, run = build.plan, build.resolver, build.figure_run
     errors = compute(plan, resolver, run, select=units.is_layers_job)
     errors = errors or units.validate(resolver, resolver.unit_jobs)
     errors = errors or compute(plan, resolver, run)
@@ -231,7 +231,7 @@ def compute_figures(build: Build) -> None:
 def stored_figures(build: Build) -> None:
     """``thread check``'s figures stage: the figures the store holds, nothing computed; unit
     references and unit options are checked against the layers stored for their models."""
-    use_stored(build.figures, build.resolver)
+    use_stored(build.plan, build.resolver)
     build.errors.extend(units.validate(build.resolver, build.resolver.unit_jobs))
 
 

@@ -202,7 +202,7 @@ def figures() -> None:
 def _figure_plan(root: Path | None):
     from generator import build as pipeline
 
-    return pipeline.run(site_root(root), stages=pipeline.RESOLVE_STAGES).figures
+    return pipeline.run(site_root(root), stages=pipeline.RESOLVE_STAGES).plan
 
 
 @figures.command("list")

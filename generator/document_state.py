@@ -3,7 +3,7 @@
 Sphinx keeps per-document state that each extension purges and merges (``env-purge-doc``,
 ``env-merge-info``); here every directive and role writes through one call,
 :meth:`generator.resolve.Resolver.record`, into the document's :class:`DocumentState`. The
-site-wide path, the self-contained worker (generator/standalone.py) and the build cache all
+site-wide path, the self-contained worker (generator/self_contained.py) and the build cache all
 produce and consume this same record, and :meth:`~generator.resolve.Resolver.merge` is the one
 place that folds it into the site-wide resolver. A new directive's state cannot be lost on the
 way, because nothing is copied field by field.

@@ -37,7 +37,7 @@ ALT_HINT = "describe what the image shows, for readers who cannot see it"
 def check_embeds(doc, resolver, errors: ErrorCollector) -> None:
     """Copy the document's Markdown images; report images and raw HTML loading from elsewhere
     and images without alt text."""
-    config = resolver.figures.config if resolver.figures is not None else None
+    config = resolver.plan.config if resolver.plan is not None else None
     hosts = allowed_hosts(config)
     for line, token in images(doc.tokens):
         check_image(token, line, doc, resolver, errors, hosts)

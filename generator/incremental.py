@@ -34,7 +34,7 @@ class Build(Protocol):
     cache: BuildCache
     templates: Templates | None
     content: Content | None
-    figures: FigurePlan | None
+    plan: FigurePlan | None
     resolver: Resolver | None
     sources: dict[str, str]
     reused: dict[int, tuple]
@@ -83,7 +83,7 @@ def reusable(build: Build, document: Document) -> DocRecord | None:
 def _figures_kept(build: Build, document: Document, record: DocRecord) -> bool:
     """Every builder figure keys as before and its entry is the one the page shows (not
     missing, damaged or recomputed: another manifest digest)."""
-    plan = build.figures
+    plan = build.plan
     figures = record.state.get("figure")
     if len(figures) != len(record.manifests):
         return False
@@ -103,7 +103,7 @@ def _figures_kept(build: Build, document: Document, record: DocRecord) -> bool:
 
 def entry_digest(build: Build, key: str) -> str | None:
     """The manifest digest of the intact, current store entry under ``key``, else None."""
-    entry = build.figures.store.get(key)
+    entry = build.plan.store.get(key)
     return entry.digest if entry is not None and entry.is_current(build.versions) else None
 
 
@@ -128,8 +128,8 @@ def new_record(build: Build, document: Document) -> DocRecord:
     """What the next build needs to know about a document processed by this one."""
     resolver = build.resolver
     state = resolver.states.get(id(document), DocumentState())
-    uses = [u for u in build.figures.uses if u.call.document is document
-            and u.call.kind == "directive" and u.call.name in build.figures.builders]
+    uses = [u for u in build.plan.uses if u.call.document is document
+            and u.call.kind == "directive" and u.call.name in build.plan.builders]
     layers = sorted({(model, layer) for model, layer, *_ in state.get("unit")})
     icons = [(m, layer, use.job.key, _digest(use))
              for m, layer in layers for use in [resolver.unit_jobs.icons[(m, layer)][0]]]

@@ -61,7 +61,7 @@ class Resolver:
     """(model, layer, index) → the ``{unit}`` calls that reference it, in document order."""
     unit_jobs: Any = None
     """The store uses behind unit icons and checks (generator/units.py)."""
-    figures: Any = None
+    plan: Any = None
     """The build's :class:`~generator.plan.FigurePlan`: builder directives schedule jobs here."""
 
     states: dict[int, DocumentState] = field(default_factory=dict)
@@ -106,8 +106,8 @@ class Resolver:
             refs[:] = [call for call in refs if call.document is not document]
             if not refs:
                 del self.units[unit]
-        if self.figures is not None:
-            self.figures.uses[:] = [u for u in self.figures.uses if u.call.document is not document]
+        if self.plan is not None:
+            self.plan.uses[:] = [u for u in self.plan.uses if u.call.document is not document]
 
     def recorded(self, kind: str) -> list[tuple[Document, Any]]:
         """Every document's entries of ``kind``, by source path (a template's ``recorded``)."""
@@ -200,7 +200,7 @@ def _merge_label(resolver: Resolver, document: Document, value: list, preview: A
 def _merge_figure(resolver: Resolver, document: Document, value: dict, call: Any):
     call = call or Call(value["builder"], document.source.path, value["line"],
                         kind="directive", document=document)
-    use = resolver.figures.schedule(call, value["params"])
+    use = resolver.plan.schedule(call, value["params"])
     value["key"] = use.job.key
     return use
 
@@ -269,7 +269,7 @@ def check_documents(documents: list, resolver: Resolver, errors: ErrorCollector)
 def check_raw_html(doc, resolver: Resolver, errors: ErrorCollector) -> None:
     """With ``raw_html = false`` in site.toml (a site open to outside contributions), HTML
     written into Markdown is an error at its line."""
-    plan = resolver.figures
+    plan = resolver.plan
     if plan is None or plan.config.raw_html:
         return
     first: dict[int, str] = {}  # one error per line: its first tag (a closing tag adds nothing)

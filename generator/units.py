@@ -151,12 +151,12 @@ def validate(resolver, jobs: UnitJobs) -> list[SiteError]:
 
     Without the model's ``model-layers`` entry (``thread check`` before the first build), each
     is an error saying it cannot be checked."""
-    errors, store = [], resolver.figures.config.figures.store
+    errors, store = [], resolver.plan.config.figures.store
     for (model, layer, index), refs in sorted(resolver.units.items()):
         for call in refs:
             errors += _check(jobs, model, NamedUnits("", call.line, layer, [index]), call,
                              f"unit '{model}/{layer}:{index}'", store)
-    for use in resolver.figures.uses:
+    for use in resolver.plan.uses:
         model, named = figure_units(use) or ("", [])
         for units in named:  # the first problem only: :units: of an unknown :layer: would echo it
             found = _check(jobs, model, units, use.call, f":{units.option}: of '{use.call.name}'",

@@ -26,7 +26,7 @@ def parse_unit(text: str, call) -> tuple[str, str, int]:
 
 def check_unit(call, resolver) -> None:
     model, layer, index = parse_unit(call.argument, call)
-    models = resolver.figures.config.models
+    models = resolver.plan.config.models
     if model not in models:
         raise SiteError(call.path, call.line, f"unknown model '{model}' in unit reference",
                         did_you_mean(model, set(models)) or "add [models.NAME] to site.toml")

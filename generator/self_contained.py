@@ -55,7 +55,7 @@ def process(root: Path, plan: FigurePlan, renderer: Renderer,
     if not is_self_contained(tokens, plan.builders) or document.references_incomplete:
         return None  # unchecked: the caller keeps the tokens (when in this process)
     resolver = Resolver(root, errors)
-    resolver.figures = plan
+    resolver.plan = plan
     check_documents([document], resolver, errors)
     if errors.errors or errors.warnings:  # checked again site-wide, reported with the rest
         document.tokens, document.env = [], {}
