@@ -18,6 +18,12 @@ LINK_SCHEMES = ("http", "https", "mailto")
 """Schemes a link written by an author may use; ``javascript:`` and the like run code."""
 URL_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
 INVISIBLE = re.compile(r"[\x00-\x20\x7f]")
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*")
+"""A language tag's shape (RFC 3066, which HTML's ``lang`` follows): ``en``, ``de-DE``."""
+MAX_LANGUAGE = 24
+"""Pagefind 1.x names index files ``{tag}_{hash}`` keeping tag length + 8 hex digits of a hash
+that drops leading zeros (37-40 digits): a tag over ~30 characters makes it panic, and its Python
+wrapper then waits for ever. 24 leaves room for all but one hash in 16⁹."""
 
 
 def link_url(value: str | None) -> str | None:
@@ -166,6 +172,14 @@ class Config(Strict):
                 raise ValueError(f"'{host}' is not a host name like 'www.youtube-nocookie.com' "
                                  "(no scheme, no path)")
         return hosts
+
+    @field_validator("language")
+    @classmethod
+    def _language_tag(cls, value: str) -> str:
+        if len(value) > MAX_LANGUAGE or not LANGUAGE_TAG.fullmatch(value):
+            raise ValueError(f"'{value}' is not a language tag like en or de-DE (at most "
+                             f"{MAX_LANGUAGE} characters)")
+        return value
 
     @field_validator("base_url")
     @classmethod

@@ -82,6 +82,15 @@ def test_multi_line_values_do_not_hide_later_keys(tmp_path: Path) -> None:
         "site.toml:4: unknown key 'list'", "site.toml:8: unknown key 'nope'"]
 
 
+@pytest.mark.parametrize("language", ["en\\u0000", "a" * 33, "sr-Latn-RS-u-nu-latn-abcde",
+                                      "", "../x", "en_US"])
+def test_language_that_would_hang_pagefind_is_an_error(tmp_path: Path, language: str) -> None:
+    text = f'title = "x"\n{BASE_URL}language = "{language}"\n'
+    [error] = errors(tmp_path, "citations", {"site.toml": text})
+    assert error.startswith("site.toml:3: language: ")
+    assert error.endswith("is not a language tag like en or de-DE (at most 24 characters)")
+
+
 # --- site-wide bibliography ---------------------------------------------------------------------
 
 @pytest.mark.parametrize(("bib", "expected"), [
@@ -177,3 +186,14 @@ def test_repeated_key_inside_a_list(tmp_path: Path) -> None:
 def test_lines_after_inline_spans_that_cross_lines(tmp_path: Path, body: str, line: int) -> None:
     [error] = errors(tmp_path, "citations", {CITED: CITED_HEAD + "\n" + body})
     assert error.startswith(f"{CITED}:{line}: unknown ")
+
+
+def test_long_language_tag_within_the_limit_builds(tmp_path: Path) -> None:
+    site = copy_site(tmp_path / "site")
+    tag = "sr-Latn-RS-u-nu-latn-abc"
+    assert len(tag) == 24
+    toml = site / "site.toml"
+    toml.write_text(f'language = "{tag}"\n' + toml.read_text())
+    result = thread_cli("build", "--root", site)
+    assert result.exit_code == 0, result.output
+    assert f'<html lang="{tag}">' in (site / "_site/index.html").read_text()
