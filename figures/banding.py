@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from figures.grid import tile_grid
 from figures.weights import nmf, posneg
 
 BANDED = 0.5
@@ -76,13 +77,7 @@ def banding_grid(factors: torch.Tensor, scale: int = 8, columns: int = 16, gap: 
                  ) -> np.ndarray:
     """All units' RGB factor images, upscaled nearest-neighbour, in a white-separated grid."""
     images = [np.kron(unit[..., :3].numpy(), np.ones((scale, scale, 1))) for unit in factors]
-    h, w = images[0].shape[:2]
-    rows = -(-len(images) // columns)
-    grid = np.ones((rows * (h + gap) - gap, min(columns, len(images)) * (w + gap) - gap, 3))
-    for i, image in enumerate(images):
-        r, c = divmod(i, columns)
-        grid[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = image
-    return grid
+    return tile_grid(images, columns, gap)
 
 
 def kmeans(points: torch.Tensor, k: int, seed: int = 0, steps: int = 50) -> torch.Tensor:

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from generator.figures import FigureContext, FigureImage, FigureOutput, builder
+from generator.figures import FigureContext, FigureImage, FigureOutput, builder, parse_units
 
 
 @builder("feature-viz")
@@ -22,7 +22,8 @@ def feature_viz(ctx: FigureContext, model: str, layer: str, units: list[str] = [
                 direction: list[float] = []) -> FigureOutput:  # noqa: B006
     """Icons of ``units`` (``0-7``, ``3, 5`` or ``layer: mixed3b:379``): a grid, then one image
     per unit (other figures reuse those); data holds each unit's final activation."""
-    from figures.featureviz import icon_grid, parse_units, render, to_hwc, unit_activations
+    from figures.featureviz import render, to_hwc, unit_activations
+    from figures.grid import tile_grid
 
     net = ctx.models[model]
     layer, picked = (layer, [0]) if objective == "direction" else parse_units(layer, units)
@@ -37,7 +38,7 @@ def feature_viz(ctx: FigureContext, model: str, layer: str, units: list[str] = [
         alt=f"Feature visualisations of {len(picked)} units of {layer}.",
         caption=f"Feature visualisation ({objective} objective) of `{layer}` units "
                 f"{', '.join(map(str, picked))}; {steps} steps at {size} px, seed {seed}.",
-        images=[_shown(icon_grid(tiles, columns=min(8, len(tiles))))]
+        images=[_shown(tile_grid(tiles, columns=min(8, len(tiles))))]
         + [FigureImage(tile) for tile in tiles],
         data={"layer": layer, "units": owners, "activations": activations},
     )

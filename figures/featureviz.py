@@ -253,17 +253,6 @@ def to_hwc(images: torch.Tensor) -> list[np.ndarray]:
     return [img.permute(1, 2, 0).cpu().numpy() for img in images]
 
 
-def icon_grid(images: list[np.ndarray], columns: int = 8, gap: int = 2) -> np.ndarray:
-    """Images of equal size in a white-separated grid (rows of ``columns``)."""
-    h, w = images[0].shape[:2]
-    rows = math.ceil(len(images) / columns)
-    grid = np.ones((rows * (h + gap) - gap, min(columns, len(images)) * (w + gap) - gap, 3))
-    for i, image in enumerate(images):
-        r, c = divmod(i, columns)
-        grid[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = image[..., :3]
-    return grid
-
-
 def dominant_orientation(image: torch.Tensor) -> float:
     """Orientation (degrees, mod 180; x right, y down) of the image's luminance gradient,
     from the structure tensor: the direction along which the image changes most."""
@@ -277,15 +266,3 @@ def angle_difference(a: float, b: float, period: float = 180.0) -> float:
     """Smallest difference between two angles modulo ``period``."""
     d = (a - b) % period
     return min(d, period - d)
-
-
-def parse_units(layer: str, units: list[str] | None = None) -> tuple[str, list[int]]:
-    """Directive values → (layer, unit indices): ``mixed3b:379``, ``0, 3, 5``, ``0-7``."""
-    layer, index = layer.partition(":")[0], layer.partition(":")[2]
-    picked = [int(index)] if index else []
-    for item in units or []:
-        first, dash, last = str(item).partition("-")
-        picked += list(range(int(first), int(last) + 1)) if dash else [int(first)]
-    if not picked:
-        raise ValueError(f"no units given for layer '{layer}' (e.g. units: 0-7, or {layer}:3)")
-    return layer, picked

@@ -9,12 +9,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 
-def split_unit(unit: str) -> tuple[str, int | None]:
-    """``'mixed3b:379'`` → ``('mixed3b', 379)``; ``'mixed3b'`` → ``('mixed3b', None)``."""
-    layer, _, index = unit.partition(":")
-    return layer, int(index) if index else None
-
-
 def layer_names(model) -> dict[str, object]:
     """Lucent's names for a model's modules: dotted paths with ``_`` for ``.``."""
     return {name.replace(".", "_"): module for name, module in model.named_modules() if name}

@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from generator.figures import FigureContext, FigureOutput, builder
+from generator.figures import FigureContext, FigureOutput, builder, parse_units
 
 
 @builder("tuning-curve")
@@ -19,7 +19,6 @@ def tuning_curve(ctx: FigureContext, model: str, layer: str, units: list[str] = 
                  stimulus: str = "curve", step: float = 15.0, size: int = 64,
                  radius: float = 8.0) -> FigureOutput:
     """An Altair line chart (the pipeline stores the Vega-Lite spec and an SVG fallback)."""
-    from figures.featureviz import parse_units
     from figures.tuning import preferred, tuning, tuning_chart
 
     layer, picked = parse_units(layer, units)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from generator.figures import FigureContext, FigureImage, FigureOutput, builder
+from generator.figures import FigureContext, FigureImage, FigureOutput, builder, parse_units
 
 THUMBNAIL = 64
 """Heatmaps are stored about this many pixels wide (a whole number of pixels per weight)."""
@@ -48,7 +48,6 @@ def unit_weights(ctx: FigureContext, model: str, layer: str, units: list[str] = 
     every neighbour; ``data`` says which image shows what."""
     import torch
 
-    from figures.featureviz import parse_units
     from figures.graph import trace
 
     net = ctx.models[model]

@@ -13,7 +13,7 @@ Modes: ``direct`` (the conv's own kernel), ``expanded`` (through the linearised 
 
 from __future__ import annotations
 
-from generator.figures import FigureContext, FigureImage, FigureOutput, builder
+from generator.figures import FigureContext, FigureImage, FigureOutput, builder, parse_units
 
 
 @builder("weight-diagram")
@@ -24,7 +24,6 @@ def weight_diagram(ctx: FigureContext, model: str, unit: str, lower: str = "",
                    seed: int = 0) -> FigureOutput:
     """Heatmaps normalised per output unit (strongest weight = ±1), pixelated, each beside the
     feature-viz icon of its input unit when ``lower`` names the input layer."""
-    from figures.featureviz import parse_units
 
     net = ctx.models[model]
     layer, (index, *_) = parse_units(unit)

@@ -17,6 +17,7 @@ import importlib
 import importlib.util
 import inspect
 import pkgutil
+import re
 import sys
 import traceback
 import typing
@@ -38,6 +39,35 @@ RESERVED = {"alt", "layout", "label", "credit"}
 """Directive options every builder figure shares with the static ``figure`` directive."""
 TOOLCHAIN = ("torch", "torchvision", "torch-lucent")
 """Distributions whose versions are recorded with every figure (compared when installed)."""
+
+
+# --- unit names ---------------------------------------------------------------------------
+
+UNIT_NAME = re.compile(r"^(?:([A-Za-z0-9_-]+)/)?([A-Za-z0-9_.]+)(?::(\d+))?$")
+"""``[model/]layer[:index]``: lucent's layer names (``mixed3b``) with an optional unit index."""
+
+
+def split_unit(text: str) -> tuple[str | None, str, int | None]:
+    """``'planted/relu1:3'`` → ``('planted', 'relu1', 3)``; ``'mixed3b'`` → ``(None, 'mixed3b',
+    None)``. The one parser of unit names (directives, roles and builders all use it)."""
+    match = UNIT_NAME.match(text.strip())
+    if not match:
+        raise ValueError(f"'{text}' is not a unit name (model/layer:index, e.g. planted/relu1:3)")
+    model, layer, index = match.groups()
+    return model, layer, None if index is None else int(index)
+
+
+def parse_units(layer: str, units: list[str] | None = None) -> tuple[str, list[int]]:
+    """A builder's ``layer`` and ``units`` options → (layer, unit indices): ``mixed3b:379``,
+    ``0, 3, 5``, ``0-7``."""
+    _, layer, index = split_unit(layer)
+    picked = [] if index is None else [index]
+    for item in units or []:
+        first, dash, last = str(item).partition("-")
+        picked += list(range(int(first), int(last) + 1)) if dash else [int(first)]
+    if not picked:
+        raise ValueError(f"no units given for layer '{layer}' (e.g. units: 0-7, or {layer}:3)")
+    return layer, picked
 
 
 # --- what a builder sees and returns ---------------------------------------------------------

@@ -62,11 +62,13 @@ def test_torchvision_model_without_weights_builds() -> None:
 
 @pytest.mark.torch
 def test_unit_names_follow_lucent() -> None:
-    from figures.hooks import layer_names, split_unit
+    from figures.hooks import layer_names
     from figures.tiny_cnn import tiny_cnn
+    from generator.figures import split_unit
 
-    assert split_unit("mixed3b:379") == ("mixed3b", 379)
-    assert split_unit("mixed3b") == ("mixed3b", None)
+    assert split_unit("mixed3b:379") == (None, "mixed3b", 379)
+    assert split_unit("mixed3b") == (None, "mixed3b", None)
+    assert split_unit("planted/relu1:3") == ("planted", "relu1", 3)
     assert list(layer_names(tiny_cnn())) == ["conv1", "conv2"]
 
 

@@ -8,20 +8,21 @@ other units get one).
 
 from __future__ import annotations
 
-import re
-
 from generator.directives import role
 from generator.errors import SiteError, did_you_mean
-
-UNIT = re.compile(r"^([A-Za-z0-9_-]+)/([A-Za-z0-9_.]+):(\d+)$")
+from generator.figures import split_unit
 
 
 def parse_unit(text: str, call) -> tuple[str, str, int]:
-    match = UNIT.match(text.strip())
-    if not match:
+    """The role's argument, which must name a model and an index: ``planted/relu1:3``."""
+    try:
+        model, layer, index = split_unit(text)
+    except ValueError:
+        model = index = None
+    if model is None or index is None:
         raise SiteError(call.path, call.line, f"unit reference '{text}' must look like "
                         "model/layer:index", "e.g. {unit}`planted/relu1:3`")
-    return match.group(1), match.group(2), int(match.group(3))
+    return model, layer, index
 
 
 def check_unit(call, resolver) -> None:
