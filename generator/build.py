@@ -19,7 +19,7 @@ from generator import (
     units,
 )
 from generator.citations import attach_references
-from generator.config import CONFIG_NAME, Config, load_config, toml_line
+from generator.config import CONFIG_NAME, Config, config_line, load_config, toml_line
 from generator.content import (
     Content,
     Document,
@@ -33,7 +33,7 @@ from generator.links import check_links
 from generator.plan import FigurePlan, FigureRun, compute, load_plan, use_stored
 from generator.render import Renderer, theme_dir
 from generator.resolve import Resolver, check_documents
-from generator.search import index_search
+from generator.search import SearchFailed, index_search
 from generator.stages import Stages
 from generator.write import Output, OutputRefused, output_problem, recover, write_site
 
@@ -246,9 +246,14 @@ def render(build: Build) -> None:
 
 def search(build: Build) -> None:
     """Index the rendered pages for full-text search (generator/search.py)."""
-    if build.config.search:
+    if not build.config.search:
+        return
+    try:
         build.search_digest = index_search(build.outputs, build.config.language, build.cache,
                                            build.out_dir)
+    except SearchFailed as exc:
+        raise BuildFailed([SiteError(CONFIG_NAME, config_line(build.root, ("search",)), str(exc),
+                                     "search = false in site.toml builds without the index")])
 
 
 def links(build: Build) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from generator.errors import SiteError, did_you_mean
+from generator.errors import LINE_BREAK, SiteError, did_you_mean
 
 if TYPE_CHECKING:
     from generator.content import Source
@@ -152,7 +152,7 @@ def _locate(page: str, link: Link, problem: str, source: Source | None,
     """The error at the Markdown line that holds the ``occurrence``-th use of the link (the
     last one if the page has more uses than the Markdown), else at the built page's line."""
     message = f"broken link '{link.url}': {problem}"
-    lines = [number for number, text in enumerate(source.text.splitlines(), start=1)
+    lines = [number for number, text in enumerate(LINE_BREAK.split(source.text), start=1)
              for _ in range(text.count(link.url)) if number >= source.body_line] if source else []
     if lines:
         return SiteError(source.path, lines[min(occurrence, len(lines)) - 1], message)

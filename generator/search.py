@@ -24,6 +24,13 @@ BUNDLE = "pagefind"
 """Output folder of the index and the search UI."""
 NOT_INDEXED = [".thread-nav", ".d-appendix", ".d-byline h3", ".has-card", ".hover-card"]
 """Parts of an indexed page that are not its text: navigation, labels, citations, cards."""
+PATIENCE = (60.0, 0.1)
+"""Seconds Pagefind gets: a base plus a share per page (1,000 articles index in ~5 s). A Pagefind
+that crashes leaves its wrapper waiting for an answer forever; this turns that into an error."""
+
+
+class SearchFailed(Exception):
+    """Pagefind did not produce the bundle (it crashed, hung, or reported an error)."""
 
 
 def index_search(outputs: Output, language: str, cache: BuildCache, out_dir: Path) -> str:
@@ -44,10 +51,24 @@ def index_search(outputs: Output, language: str, cache: BuildCache, out_dir: Pat
         return search_digest
     pages = {path: _html(value) for path, value in pages.items()}
     # Pagefind's API is async; its own thread keeps it clear of any event loop of the caller.
+    seconds = PATIENCE[0] + PATIENCE[1] * len(pages)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        bundle = pool.submit(asyncio.run, search_bundle(pages, language)).result()
+        bundle = pool.submit(asyncio.run, _bounded(search_bundle(pages, language), seconds,
+                                                   len(pages))).result()
     outputs.update(bundle)
     return search_digest
+
+
+async def _bounded(indexing, seconds: float, count: int) -> dict[str, bytes]:
+    """The bundle, or SearchFailed when Pagefind fails or has not finished within ``seconds``
+    (cancelling the index stops Pagefind's process)."""
+    try:
+        return await asyncio.wait_for(indexing, seconds)
+    except TimeoutError:
+        raise SearchFailed(f"Pagefind did not finish indexing {count} pages within "
+                           f"{seconds:.0f} s") from None
+    except Exception as exc:  # the wrapper's own errors name no type of their own
+        raise SearchFailed(f"Pagefind failed while indexing {count} pages: {exc}") from exc
 
 
 def _html(value: bytes | Path) -> bytes:

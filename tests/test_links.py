@@ -58,3 +58,16 @@ def test_broken_links_from_templates_point_at_the_built_page() -> None:
         f"_site/index.html:3: broken link '#nowhere': {anchor} {template}",
         f"_site/index.html:3: broken link '/elsewhere/x.png': points above the site's root {template}",
     ]
+
+
+def test_a_line_separator_in_the_text_does_not_shift_the_reported_line(tmp_path: Path) -> None:
+    """U+2028 is text to markdown-it and editors, a line break to ``str.splitlines``."""
+    site = copy_site(tmp_path / "site")
+    page = site / "content/demo/second.md"
+    head, _, body = page.read_text().partition("\n---\n")
+    page.write_text(f"{head}\n---\n\nOne\u2028sentence\u2028with separators.\n\n"
+                    f"A [dead link](../nowhere/).\n{body}")
+    line = page.read_text().split("\n").index("A [dead link](../nowhere/).") + 1
+    result = thread_cli("check", "--root", site)
+    assert result.exit_code == 1
+    assert f"content/demo/second.md:{line}: broken link '../nowhere/'" in result.stderr
