@@ -9,12 +9,15 @@ box in the header loads from the site itself: no request leaves the site.
 from __future__ import annotations
 
 import asyncio
+import gzip
+import json
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pagefind.index import IndexConfig, PagefindIndex
+from pagefind.index import IndexConfig
+from pagefind.service import PagefindService
 
 if TYPE_CHECKING:
     from generator.cache import BuildCache
@@ -27,6 +30,10 @@ NOT_INDEXED = [".thread-nav", ".d-appendix", ".d-byline h3", ".has-card", ".hove
 PATIENCE = (60.0, 0.1)
 """Seconds Pagefind gets: a base plus a share per page (1,000 articles index in ~5 s). A Pagefind
 that crashes leaves its wrapper waiting for an answer forever; this turns that into an error."""
+
+
+GZIPPED = (".pagefind", ".pf_meta", ".pf_fragment", ".pf_index", ".pf_filter")
+"""Pagefind's gzipped data files (a truncated one does not decompress)."""
 
 
 class SearchFailed(Exception):
@@ -88,7 +95,40 @@ async def search_bundle(pages: dict[str, bytes], language: str) -> dict[str, byt
             (site / path).write_bytes(html)
         config = IndexConfig(output_path=str(bundle), exclude_selectors=NOT_INDEXED,
                              force_language=language)
-        async with PagefindIndex(config=config) as index:  # writes the bundle on exit
+        async with PagefindService() as service:  # stops Pagefind's process on exit
+            index = await service.create_index(config)
             await index.add_directory(str(site))
-        return {f"{BUNDLE}/{file.relative_to(bundle).as_posix()}": file.read_bytes()
-                for file in sorted(bundle.rglob("*")) if file.is_file()}
+            await index.write_files()
+            return await _settled(bundle)
+
+
+async def _settled(bundle: Path, poll: float = 0.05) -> dict[str, bytes]:
+    """The bundle's files once Pagefind has finished writing them.
+
+    Pagefind answers ``write_files`` before its last writes land (its files are not flushed
+    before the reply; about one build in thirty read an empty ``pagefind-entry.json``), and
+    stopping its process then loses them. So the files are read until two reads a moment apart
+    agree and every file is complete: the entry is JSON and each gzipped index file decompresses.
+    The caller's time limit bounds the wait."""
+    previous = None
+    while True:
+        files = {f"{BUNDLE}/{file.relative_to(bundle).as_posix()}": file.read_bytes()
+                 for file in sorted(bundle.rglob("*")) if file.is_file()}
+        if files == previous and all(map(_complete, files.items())):
+            return files
+        previous = files
+        await asyncio.sleep(poll)
+
+
+def _complete(item: tuple[str, bytes]) -> bool:
+    path, data = item
+    if not data:
+        return False
+    try:
+        if path.endswith(".json"):
+            json.loads(data)
+        elif path.endswith(GZIPPED):
+            gzip.decompress(data)
+    except (ValueError, EOFError, OSError):
+        return False
+    return True

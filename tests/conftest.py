@@ -100,6 +100,19 @@ def thread_cli(*args: str):
     return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
 
 
+def build_site(site: Path, *args: str):
+    """``thread build --root site ...`` in this process."""
+    return thread_cli("build", "--root", site, *args)
+
+
+def built_copy(source: Path, target: Path) -> Path:
+    """A copy of the fixture site ``source`` at ``target``, built once (figures computed)."""
+    shutil.copytree(source, target)
+    result = build_site(target)
+    assert result.exit_code == 0, result.output
+    return target
+
+
 def tree_digest(folder: Path) -> dict[str, str]:
     """Relative path → sha256 of every file under ``folder``."""
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()

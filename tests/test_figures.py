@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SITES, thread_cli, tree_digest
+from conftest import SITES, built_copy, thread_cli, tree_digest
+from conftest import build_site as build
 
 FIGURES_SITE = SITES / "valid" / "figures"
 ARTICLE = "content/demo/activations.md"
@@ -30,10 +31,6 @@ def manifest(site: Path, key: str) -> dict:
     return json.loads((site / "figures" / "store" / key / "manifest.json").read_text())
 
 
-def build(site: Path, *args: str):
-    return thread_cli("build", "--root", site, *args)
-
-
 def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text()
     assert old in text
@@ -42,11 +39,7 @@ def edit(path: Path, old: str, new: str) -> None:
 
 @pytest.fixture(scope="session")
 def computed(tmp_path_factory) -> Path:
-    site = tmp_path_factory.mktemp("computed") / "site"
-    shutil.copytree(FIGURES_SITE, site)
-    result = build(site)
-    assert result.exit_code == 0, result.output
-    return site
+    return built_copy(FIGURES_SITE, tmp_path_factory.mktemp("computed") / "site")
 
 
 @pytest.fixture

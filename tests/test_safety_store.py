@@ -23,16 +23,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import REPO, SITES, child_env, thread_cli
+from conftest import REPO, SITES, built_copy, child_env, thread_cli
+from conftest import build_site as build
 
 CHEAP_SITE = SITES / "valid" / "cheap-figures"
 ARTICLE = "content/demo/cheap.md"
 LINES = {"cheap-image": 11, "cheap-chart": 18}
 """Line of each builder's directive in ARTICLE."""
-
-
-def build(site: Path, *args: str):
-    return thread_cli("build", "--root", site, *args)
 
 
 def thread_process(site: Path, *args: str) -> subprocess.CompletedProcess:
@@ -92,11 +89,7 @@ def assert_incremental_equals_clean(site: Path) -> None:
 
 @pytest.fixture(scope="session")
 def computed(tmp_path_factory) -> Path:
-    site = tmp_path_factory.mktemp("cheap") / "site"
-    shutil.copytree(CHEAP_SITE, site)
-    result = build(site)
-    assert result.exit_code == 0, result.output
-    return site
+    return built_copy(CHEAP_SITE, tmp_path_factory.mktemp("cheap") / "site")
 
 
 @pytest.fixture
