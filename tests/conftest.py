@@ -18,6 +18,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+# Tests compute tiny figures (a 4-channel CNN at 64 px): torch's second intra-op thread gains
+# nothing there, and on a busy machine (two pytest-xdist workers, or a build's own workers on
+# 2 cores) it cost 10x (one feature-viz job: 1.2 s with one thread, 11.4 s with two). Set before
+# torch is imported anywhere; child processes (builds, workers) inherit it.
+for _name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+
 from generator.cli import main
 
 SITES = Path(__file__).parent / "sites"
