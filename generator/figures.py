@@ -37,8 +37,9 @@ INSTALLED_FIGURES = Path(__file__).resolve().parent.parent / PACKAGE
 """The ``figures`` package shipped beside ``generator`` (built-in models, shared helpers)."""
 RESERVED = {"alt", "layout", "label", "credit"}
 """Directive options every builder figure shares with the static ``figure`` directive."""
-TOOLCHAIN = ("torch", "torchvision", "torch-lucent")
-"""Distributions whose versions are recorded with every figure (compared when installed)."""
+TOOLCHAIN = ("torch", "torchvision", "torch-lucent", "vl-convert-python")
+"""Distributions whose versions a stored figure records (vl-convert only with a chart: it draws
+the static SVG). A build host with other versions uses the figure and says so, once."""
 
 
 # --- unit names ---------------------------------------------------------------------------

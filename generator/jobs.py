@@ -78,7 +78,7 @@ def run_job(job: Job, sink: ProgressSink | None = None,
             output = spec.fn(ctx, **params)
             files, manifest = encode_output(output, Path(scratch))
         manifest.update(builder=job.builder, params=job.params, models=job.fingerprints,
-                        versions=installed_versions(), seed=seed, device=device,
+                        versions=computed_with(manifest), seed=seed, device=device,
                         seconds=round(time.perf_counter() - started, 3))
         return JobResult(job.key, files, manifest)
     except ModuleNotFoundError as exc:
@@ -133,6 +133,14 @@ def installed_versions() -> dict[str, str | None]:
             versions[name] = version(name)
         except PackageNotFoundError:
             versions[name] = None
+    return versions
+
+
+def computed_with(manifest: dict) -> dict[str, str | None]:
+    """The toolchain versions a result records: vl-convert only when it drew a chart's SVG."""
+    versions = installed_versions()
+    if not manifest.get("vega_lite"):
+        versions.pop("vl-convert-python", None)
     return versions
 
 

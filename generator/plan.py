@@ -60,6 +60,9 @@ class FigurePlan:
         self.uses: list[FigureUse] = []
         self._fingerprints: dict[str, str] = {}
         self.search = [p for p in (root / PACKAGE, INSTALLED_FIGURES) if p.is_dir()]
+        self.toolchain: dict[tuple[str, str, str], set[str]] = {}
+        """(distribution, recorded version, installed version) → keys of stored figures."""
+        self.reported: set[tuple[str, str, str]] = set()
 
     def schedule(self, call, params: dict) -> FigureUse:
         """Key a directive's figure and add it to the build's uses (nothing is computed yet)."""
@@ -100,16 +103,38 @@ class FigurePlan:
 
     def attach(self, select: Callable[[FigureUse], bool] | None = None) -> list[FigureUse]:
         """Look every use (or the ``select``ed ones) up in the store, verified; returns those to
-        compute (missing, damaged, or made with other toolchain versions)."""
+        compute (missing or damaged). An entry made with other toolchain versions is used, and
+        noted for :meth:`toolchain_warnings`."""
         versions = installed_versions()
         stale = []
         for use in filter(select, self.uses) if select else self.uses:
             found = self.store.read(use.job.key)
-            use.entry = found if isinstance(found, Entry) and found.is_current(versions) else None
+            use.entry = found if isinstance(found, Entry) else None
             use.damage = found if isinstance(found, Damage) else None
             if use.entry is None:
                 stale.append(use)
+            else:
+                for change in use.entry.toolchain_changes(versions):
+                    self.toolchain.setdefault(change, set()).add(use.job.key)
         return stale
+
+    def toolchain_warnings(self) -> list[SiteError]:
+        """One warning per toolchain version that stored figures were computed with and this
+        host does not have (each reported once per build): the figures are kept, not
+        recomputed on every build."""
+        warnings = []
+        for (name, recorded, have), keys in sorted(self.toolchain.items()):
+            if (name, recorded, have) in self.reported:
+                continue
+            self.reported.add((name, recorded, have))
+            count = f"{len(keys)} stored figure{'s were' if len(keys) > 1 else ' was'}"
+            warnings.append(SiteError(
+                self.config.figures.store, None, f"{count} computed with {name} {recorded}; "
+                f"this host has {name} {have}. They are kept and used as they are",
+                "delete their entries to recompute them with this host's versions: "
+                f"{', '.join(sorted(keys)[:3])}{', ...' if len(keys) > 3 else ''}",
+                warning=True))
+        return warnings
 
     def shown(self, path: Path) -> str:
         """A store path as the user knows it: relative to the site root."""
@@ -196,7 +221,7 @@ def _register(plan: FigurePlan, resolver, bundle: Callable[[], Path | None]) -> 
 
 
 def _stale_error(plan: FigurePlan, use: FigureUse) -> SiteError:
-    """Why ``--frozen`` cannot publish a figure: no entry, a damaged one, or other versions."""
+    """Why ``--frozen`` cannot publish a figure: no entry, or a damaged one."""
     where, name, damage = use.call, use.call.name, use.damage
     if damage is not None:
         return SiteError(where.path, where.line, f"figure '{name}': store entry "
