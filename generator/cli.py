@@ -55,6 +55,12 @@ root_option = click.option("--root", type=click.Path(file_okay=False, path_type=
                            "Default: the current folder or the nearest parent with site.toml.")
 
 
+executor_option = click.option(
+    "--executor", type=click.Choice(["local", "ray"]), default=None,
+    help="Where figure jobs run: local processes, or a Ray cluster (the cluster extra; "
+    "[figures] ray_address, default a local Ray instance). Default: [figures] executor.")
+
+
 def site_root(root: Path | None) -> Path:
     return (root or find_root(Path.cwd())).resolve()
 
@@ -93,8 +99,9 @@ def main() -> None:
               "mps (default: [figures] device, auto).")
 @click.option("--no-cache", is_flag=True, help="Ignore .thread-cache/ and rebuild every page "
               "(the cache is written again afterwards).")
+@executor_option
 def build(root: Path | None, out: Path | None, frozen: bool, workers: int | None,
-          device: str | None, no_cache: bool) -> None:
+          device: str | None, no_cache: bool, executor: str | None) -> None:
     """Build the site into _site/ (or --out), computing figures missing from the store.
 
     Nothing is written unless the whole build succeeded. The build cache (.thread-cache/)
@@ -113,7 +120,7 @@ def build(root: Path | None, out: Path | None, frozen: bool, workers: int | None
     from generator import build as pipeline
     from generator.plan import FigureRun, RichReporter
 
-    figure_run = FigureRun(frozen, workers, device, RichReporter(console))
+    figure_run = FigureRun(frozen, workers, device, RichReporter(console), executor)
     try:
         result = pipeline.run(root, out=out.resolve() if out else None,
                               figure_run=figure_run, use_cache=True)
