@@ -285,6 +285,8 @@ STAGES = Stages([("load", load), ("documents", documents), ("resolve", resolve),
 CHECK_STAGES = STAGES.at("figures", stored_figures).disable("write").push("links", links)
 """``thread check``: the build minus writing, figures from the store only, then every internal
 link and #anchor checked."""
+COMPUTE_STAGES = STAGES.only("load", "documents", "resolve", "figures")
+"""``figures compute``: the figures the store lacks, computed; no page rendered or written."""
 RESOLVE_STAGES = STAGES.only("load", "documents", "resolve")
 """``figures list`` and ``figures gc``: what the site's documents use, nothing computed."""
 

@@ -66,6 +66,8 @@ class FigurePlan:
         self.toolchain: dict[tuple[str, str, str], set[str]] = {}
         """(distribution, recorded version, installed version) → keys of stored figures."""
         self.reported: set[tuple[str, str, str]] = set()
+        self.computed: list[str] = []
+        """Keys of the figures this build computed and stored."""
 
     def schedule(self, call, params: dict) -> FigureUse:
         """Key a directive's figure and add it to the build's uses (nothing is computed yet)."""
@@ -251,6 +253,7 @@ def _run_stale(plan: FigurePlan, stale: list[FigureUse], run: FigureRun) -> list
         for result in executor.run(jobs, reporter.advance):
             if result.error is None:
                 plan.store.put(result.key, result.files, result.manifest)
+                plan.computed.append(result.key)
             else:
                 failures[result.key] = _failure(result)
             reporter.finish(result.key, result.error)

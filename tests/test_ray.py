@@ -213,3 +213,14 @@ def test_an_unreachable_cluster_is_an_error_at_its_address(tmp_path: Path) -> No
     assert result.exit_code == 1
     assert (f"site.toml:{line_of(site, 'ray_address')}: cannot connect to the Ray cluster at "
             "'127.0.0.1:1': nothing answers at 127.0.0.1:1") in result.output
+
+
+@pytest.mark.ray
+def test_figures_compute_on_ray_then_a_frozen_build_publishes(tmp_path: Path,
+                                                              cluster: str) -> None:
+    site = site_copy(tmp_path, "cheap-figures", "site", ray_address="auto")
+    result = thread_cli("figures", "compute", "--root", site, "--executor", "ray")
+    assert result.exit_code == 0, result.output
+    assert "Computed 2 figures in" in result.output and not (site / "_site").exists()
+    published = thread_cli("build", "--root", site, "--frozen")
+    assert published.exit_code == 0, published.output
