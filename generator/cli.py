@@ -207,7 +207,7 @@ def new(root: Path | None, kind: str, name: str, thread_slug: str | None) -> Non
 
 @main.group()
 def figures() -> None:
-    """Inspect and tidy the figure store (figures/store/ by default)."""
+    """Compute, inspect and tidy the figure store (figures/store/ by default)."""
 
 
 def _figure_plan(root: Path | None):
