@@ -15,15 +15,17 @@ test: setup  ## set up and run the whole test suite
 fast-test: setup  ## everything but the browser tests (Chromium, axe, HTML validator)
 	$(BIN)/python -m pytest -m "not browser"
 
-# setup installs the figures extra, so a torch test that would skip (torch missing) fails instead.
+# setup installs the figures and cluster extras, so a torch or Ray test that would skip (the
+# extra missing) fails instead.
 test fast-test: export THREAD_REQUIRE_TORCH = 1
+test fast-test: export THREAD_REQUIRE_RAY = 1
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[figures,dev]'
+	$(BIN)/python -m pip install -q -e '.[figures,dev,cluster]'
 	@touch $(STAMP)
 
 clean:

@@ -83,7 +83,7 @@ def _nmf_figure(net, layer, indices, lower, rank, input_size, seed):
                          else direct_weights(net, layer, i) for i in indices])
     maps, loadings = nmf_factors(stack, rank, seed)
     peak = maps.max().clamp(min=1e-12)
-    rows = [_stack([_upscale(colorize((m / peak).numpy()), 48) for m in unit], axis=1)
+    rows = [_stack([_upscale(colorize((m / peak).cpu().numpy()), 48) for m in unit], axis=1)
             for unit in maps]
     return FigureOutput(
         alt=f"{rank} NMF factors of the weights of {len(indices)} units of {layer}.",

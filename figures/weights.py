@@ -26,7 +26,10 @@ STOPS: list[tuple[float, tuple[int, int, int]]] = [
 
 
 def colorize(values: np.ndarray | torch.Tensor) -> np.ndarray:
-    """Values in [−1, 1] (clipped) → uint8 RGB with the Circuits diverging colour map."""
+    """Values in [−1, 1] (clipped) → uint8 RGB with the Circuits diverging colour map (a tensor
+    may lie on any device)."""
+    if isinstance(values, torch.Tensor):
+        values = values.detach().cpu().numpy()
     values = np.clip(np.asarray(values, dtype=np.float64), -1.0, 1.0)
     xs = [x for x, _ in STOPS]
     channels = [np.interp(values, xs, [rgb[c] for _, rgb in STOPS]) for c in range(3)]
@@ -147,8 +150,10 @@ def posneg(x: torch.Tensor, dim: int) -> torch.Tensor:
 def nmf(matrix: torch.Tensor, rank: int, steps: int = 300, seed: int = 0
         ) -> tuple[torch.Tensor, torch.Tensor]:
     """Non-negative ``V ≈ W H`` (batched over leading dims) by Lee–Seung multiplicative updates,
-    from a seeded random start: deterministic, and no scikit-learn needed."""
-    v = matrix.double()
+    from a seeded random start: deterministic, and no scikit-learn needed. Computed on the CPU
+    in float64 whatever ``matrix``'s device (the factors are returned there): the seeded start
+    is a CPU generator's, MPS has no float64, and every device then gives the same factors."""
+    v = matrix.detach().cpu().double()
     generator = torch.Generator().manual_seed(seed)
     scale = (v.mean() / rank).sqrt().item() or 1.0
     w = torch.rand(*v.shape[:-1], rank, generator=generator, dtype=v.dtype) * scale + 1e-3
@@ -157,7 +162,7 @@ def nmf(matrix: torch.Tensor, rank: int, steps: int = 300, seed: int = 0
     for _ in range(steps):
         h = h * (w.transpose(-1, -2) @ v) / (w.transpose(-1, -2) @ w @ h + 1e-12)
         w = w * (v @ h.transpose(-1, -2)) / (w @ h @ h.transpose(-1, -2) + 1e-12)
-    return w.float(), h.float()
+    return w.float().to(matrix.device), h.float().to(matrix.device)
 
 
 def nmf_factors(weights: torch.Tensor, rank: int = 3, seed: int = 0

@@ -224,7 +224,7 @@ def compute_figures(build: Build) -> None:
     errors = compute(plan, resolver, run, select=units.is_layers_job)
     errors = errors or units.validate(resolver, resolver.unit_jobs)
     errors = errors or compute(plan, resolver, run)
-    build.errors.extend(errors)
+    build.errors.extend(errors + plan.toolchain_warnings())
     build.errors.raise_if_any()
 
 
@@ -232,7 +232,8 @@ def stored_figures(build: Build) -> None:
     """``thread check``'s figures stage: the figures the store holds, nothing computed; unit
     references and unit options are checked against the layers stored for their models."""
     use_stored(build.plan, build.resolver)
-    build.errors.extend(units.validate(build.resolver, build.resolver.unit_jobs))
+    build.errors.extend(units.validate(build.resolver, build.resolver.unit_jobs)
+                        + build.plan.toolchain_warnings())
 
 
 def render(build: Build) -> None:
@@ -289,6 +290,8 @@ STAGES = Stages([("load", load), ("documents", documents), ("resolve", resolve),
 CHECK_STAGES = STAGES.at("figures", stored_figures).disable("write").push("links", links)
 """``thread check``: the build minus writing, figures from the store only, then every internal
 link and #anchor checked."""
+COMPUTE_STAGES = STAGES.only("load", "documents", "resolve", "figures")
+"""``figures compute``: the figures the store lacks, computed; no page rendered or written."""
 RESOLVE_STAGES = STAGES.only("load", "documents", "resolve")
 """``figures list`` and ``figures gc``: what the site's documents use, nothing computed."""
 

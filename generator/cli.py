@@ -55,6 +55,19 @@ root_option = click.option("--root", type=click.Path(file_okay=False, path_type=
                            "Default: the current folder or the nearest parent with site.toml.")
 
 
+workers_option = click.option(
+    "--workers", type=click.IntRange(min=0), default=None,
+    help="Figure jobs at once (default: [figures] workers, else one per core; 0 runs them in "
+    "this process; with Ray, the number of Ray workers).")
+device_option = click.option(
+    "--device", default=None, help="Torch device for figure jobs: auto, cpu, cuda, mps "
+    "(default: [figures] device, auto).")
+executor_option = click.option(
+    "--executor", type=click.Choice(["local", "ray"]), default=None,
+    help="Where figure jobs run: local processes, or a Ray cluster (the cluster extra; "
+    "[figures] ray_address, default a local Ray instance). Default: [figures] executor.")
+
+
 def site_root(root: Path | None) -> Path:
     return (root or find_root(Path.cwd())).resolve()
 
@@ -86,15 +99,13 @@ def main() -> None:
               help="Output folder (default: output_dir of site.toml, usually _site/).")
 @click.option("--frozen", is_flag=True, help="Fail, naming them, if any figure is not in the "
               "figure store (deploy CI: needs no torch, computes nothing).")
-@click.option("--workers", type=click.IntRange(min=0), default=None,
-              help="Figure jobs at once (default: [figures] workers, else one per core; "
-              "0 runs them in this process).")
-@click.option("--device", default=None, help="Torch device for figure jobs: auto, cpu, cuda, "
-              "mps (default: [figures] device, auto).")
+@workers_option
+@device_option
 @click.option("--no-cache", is_flag=True, help="Ignore .thread-cache/ and rebuild every page "
               "(the cache is written again afterwards).")
+@executor_option
 def build(root: Path | None, out: Path | None, frozen: bool, workers: int | None,
-          device: str | None, no_cache: bool) -> None:
+          device: str | None, no_cache: bool, executor: str | None) -> None:
     """Build the site into _site/ (or --out), computing figures missing from the store.
 
     Nothing is written unless the whole build succeeded. The build cache (.thread-cache/)
@@ -113,7 +124,7 @@ def build(root: Path | None, out: Path | None, frozen: bool, workers: int | None
     from generator import build as pipeline
     from generator.plan import FigureRun, RichReporter
 
-    figure_run = FigureRun(frozen, workers, device, RichReporter(console))
+    figure_run = FigureRun(frozen, workers, device, RichReporter(console), executor)
     try:
         result = pipeline.run(root, out=out.resolve() if out else None,
                               figure_run=figure_run, use_cache=True)
@@ -196,7 +207,7 @@ def new(root: Path | None, kind: str, name: str, thread_slug: str | None) -> Non
 
 @main.group()
 def figures() -> None:
-    """Inspect and tidy the figure store (figures/store/ by default)."""
+    """Compute, inspect and tidy the figure store (figures/store/ by default)."""
 
 
 def _figure_plan(root: Path | None):
@@ -216,6 +227,30 @@ def figures_list(root: Path | None) -> None:
         click.echo(f"{row.key}  {row.state:<12}  {row.builder:<20}  {row.where}")
     stale = sum(row.state == "stale" for row in rows)
     console.print(f"{len(rows)} figures, {stale} stale")
+
+
+@figures.command("compute")
+@root_option
+@workers_option
+@device_option
+@executor_option
+def figures_compute(root: Path | None, workers: int | None, device: str | None,
+                    executor: str | None) -> None:
+    """Compute the figures the store lacks, and nothing else: no page is built (a job for a
+    cluster or a GPU machine). Then `thread build --frozen` publishes them."""
+    from generator import build as pipeline
+    from generator.plan import FigureRun, RichReporter
+
+    started = time.perf_counter()
+    figure_run = FigureRun(False, workers, device, RichReporter(console), executor)
+    result = pipeline.run(site_root(root), stages=pipeline.COMPUTE_STAGES,
+                          figure_run=figure_run)
+    report_warnings(result.warnings)
+    plan = result.plan
+    console.print(f"Computed {_count(len(plan.computed), 'figure')} in "
+                  f"{time.perf_counter() - started:.2f} s; every figure the site uses "
+                  f"({len({u.job.key for u in plan.uses})}) is in {plan.config.figures.store}/. "
+                  "Publish with thread build --frozen.")
 
 
 @figures.command("gc")

@@ -7,6 +7,7 @@ import re
 import tomllib
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
@@ -121,6 +122,12 @@ class Figures(Strict):
     """Figure jobs run at once; default: one per CPU core; 0 runs them inside the build."""
     device: str = "auto"
     """Torch device for figure jobs: ``auto`` (cuda, then mps, then cpu), ``cpu``, ``cuda``..."""
+    executor: Literal["local", "ray"] = "local"
+    """Where figure jobs run: ``local`` (processes on this machine) or ``ray`` (a Ray cluster,
+    with the ``cluster`` extra; ``workers`` then counts Ray workers, default one per CPU)."""
+    ray_address: str | None = None
+    """The cluster of ``executor = "ray"``: ``auto`` joins the running one, ``HOST:PORT`` a given
+    one; default: start a local Ray instance for the build."""
 
     _inside = field_validator("store")(folder_inside_site)
 

@@ -21,7 +21,8 @@ import re
 import sys
 import traceback
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -37,8 +38,9 @@ INSTALLED_FIGURES = Path(__file__).resolve().parent.parent / PACKAGE
 """The ``figures`` package shipped beside ``generator`` (built-in models, shared helpers)."""
 RESERVED = {"alt", "layout", "label", "credit"}
 """Directive options every builder figure shares with the static ``figure`` directive."""
-TOOLCHAIN = ("torch", "torchvision", "torch-lucent")
-"""Distributions whose versions are recorded with every figure (compared when installed)."""
+TOOLCHAIN = ("torch", "torchvision", "torch-lucent", "vl-convert-python")
+"""Distributions whose versions a stored figure records (vl-convert only with a chart: it draws
+the static SVG). A build host with other versions uses the figure and says so, once."""
 
 
 # --- unit names ---------------------------------------------------------------------------
@@ -119,21 +121,48 @@ class FigureContext:
 
 
 class ModelRegistry:
-    """Models from ``[models.NAME]`` in site.toml, loaded on first use onto the job's device."""
+    """Models from ``[models.NAME]`` in site.toml, loaded on first use onto the job's device.
 
-    def __init__(self, specs: dict[str, dict], root: Path, device: str):
+    ``shared`` lets the jobs of one long-lived worker (a Ray actor) load each model once: it
+    holds models by (name, fingerprint, device), so another file or recipe loads afresh."""
+
+    def __init__(self, specs: dict[str, dict], root: Path, device: str,
+                 fingerprints: dict[str, str] | None = None, shared: dict | None = None):
         self.specs, self.root, self.device = specs, root, device
-        self._loaded: dict[str, Any] = {}
+        self.fingerprints = fingerprints or {}
+        self._loaded: dict[tuple[str, str, str], Any] = {} if shared is None else shared
 
     def __getitem__(self, name: str):
-        if name not in self._loaded:
+        key = (name, self.fingerprints.get(name, ""), self.device)
+        if key not in self._loaded:
             from figures.models import load_model
 
             kind, _, path = self.specs[name]["source"].partition(":")
             if kind == "file" and inside_root(self.root, path) is None:  # site.toml checks it;
                 raise ValueError(outside_message("model file", path))  # it may have moved since
-            self._loaded[name] = load_model(self.specs[name], self.root, self.device)
-        return self._loaded[name]
+            with rngs_kept():
+                self._loaded[key] = load_model(self.specs[name], self.root, self.device)
+        return self._loaded[key]
+
+
+@contextmanager
+def rngs_kept() -> Iterator[None]:
+    """Leave python's, numpy's and torch's (CPU) RNG as they were: a factory initialises
+    weights from them, and a figure must not depend on whether its worker had already loaded
+    the model for an earlier job."""
+    import random
+
+    import torch
+
+    numpy = sys.modules.get("numpy")
+    state = random.getstate(), numpy.random.get_state() if numpy else None
+    try:
+        with torch.random.fork_rng(devices=[]):
+            yield
+    finally:
+        random.setstate(state[0])
+        if numpy:
+            numpy.random.set_state(state[1])
 
 
 # --- builders ------------------------------------------------------------------------------------

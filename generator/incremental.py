@@ -102,9 +102,9 @@ def _figures_kept(build: Build, document: Document, record: DocRecord) -> bool:
 
 
 def entry_digest(build: Build, key: str) -> str | None:
-    """The manifest digest of the intact, current store entry under ``key``, else None."""
+    """The manifest digest of the intact store entry under ``key``, else None."""
     entry = build.plan.store.get(key)
-    return entry.digest if entry is not None and entry.is_current(build.versions) else None
+    return entry.digest if entry is not None else None
 
 
 def forget(build: Build, document: Document) -> None:

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from multiprocessing import get_context
 from pathlib import Path
+from traceback import format_exc
 from typing import Any, Protocol
 
 from generator.figures import (
@@ -55,15 +56,20 @@ class JobResult:
     files: dict[str, bytes] = field(default_factory=dict)
     manifest: dict = field(default_factory=dict)
     error: str | None = None
+    trace: str = ""
+    """The failed builder's traceback."""
+    host: str = ""
+    """The machine a remote executor ran the job on ('' when it ran on this one)."""
 
 
 ProgressSink = Callable[[str, float], None]
 
 
 def run_job(job: Job, sink: ProgressSink | None = None,
-            builders: dict[str, Builder] | None = None) -> JobResult:
+            builders: dict[str, Builder] | None = None, models: dict | None = None) -> JobResult:
     """Run the builder (one of ``builders``, else of the job's site, discovered once per
-    process), seed every RNG and encode its outputs; never raises."""
+    process), seed every RNG and encode its outputs; never raises. ``models`` keeps loaded
+    models for the process's later jobs (see :class:`ModelRegistry`)."""
     try:
         spec = (builders if builders is not None else site_builders(job.root))[job.builder]
         params = spec.params.model_validate(job.params).model_dump()
@@ -72,20 +78,21 @@ def run_job(job: Job, sink: ProgressSink | None = None,
         seed_everything(seed)
         started = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="figure-") as scratch:
-            ctx = FigureContext(Path(scratch), ModelRegistry(job.models, Path(job.root), device),
-                                device, seed, lambda done, total=1.0: (sink or _no_sink)(
+            registry = ModelRegistry(job.models, Path(job.root), device, job.fingerprints, models)
+            ctx = FigureContext(Path(scratch), registry, device, seed,
+                                lambda done, total=1.0: (sink or _no_sink)(
                                     job.key, done / total if total else 1.0))
             output = spec.fn(ctx, **params)
             files, manifest = encode_output(output, Path(scratch))
         manifest.update(builder=job.builder, params=job.params, models=job.fingerprints,
-                        versions=installed_versions(), seed=seed, device=device,
+                        versions=computed_with(manifest), seed=seed, device=device,
                         seconds=round(time.perf_counter() - started, 3))
         return JobResult(job.key, files, manifest)
     except ModuleNotFoundError as exc:
         return JobResult(job.key, error=f"{exc} (install the figures extra: "
-                                        "pip install -e '.[figures]')")
+                                        "pip install -e '.[figures]')", trace=format_exc())
     except Exception as exc:  # noqa: BLE001 (a failing builder fails only its figure)
-        return JobResult(job.key, error=str(exc) or type(exc).__name__)
+        return JobResult(job.key, error=str(exc) or type(exc).__name__, trace=format_exc())
 
 
 @lru_cache(maxsize=1)
@@ -133,6 +140,14 @@ def installed_versions() -> dict[str, str | None]:
             versions[name] = version(name)
         except PackageNotFoundError:
             versions[name] = None
+    return versions
+
+
+def computed_with(manifest: dict) -> dict[str, str | None]:
+    """The toolchain versions a result records: vl-convert only when it drew a chart's SVG."""
+    versions = installed_versions()
+    if not manifest.get("vega_lite"):
+        versions.pop("vl-convert-python", None)
     return versions
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from generator.errors import SiteError
 from generator.figures import INSTALLED_FIGURES, PACKAGE, Builder
 from generator.jobs import Job, canonical_json, installed_versions, make_executor
+from generator.ray_executor import ClusterUnavailable
 from generator.registry import Registry, site_registry
 from generator.store import HASH_SUFFIX, Damage, Entry
 
@@ -46,6 +47,8 @@ class FigureRun:
     device: str | None = None
     reporter: Any = None
     """Receives ``start(uses)``, ``advance(key, fraction)``, ``finish(key, error)``, ``close()``."""
+    executor: str | None = None
+    """``local`` or ``ray`` (``--executor``; default: ``[figures] executor``)."""
 
 
 class FigurePlan:
@@ -60,6 +63,11 @@ class FigurePlan:
         self.uses: list[FigureUse] = []
         self._fingerprints: dict[str, str] = {}
         self.search = [p for p in (root / PACKAGE, INSTALLED_FIGURES) if p.is_dir()]
+        self.toolchain: dict[tuple[str, str, str], set[str]] = {}
+        """(distribution, recorded version, installed version) → keys of stored figures."""
+        self.reported: set[tuple[str, str, str]] = set()
+        self.computed: list[str] = []
+        """Keys of the figures this build computed and stored."""
 
     def schedule(self, call, params: dict) -> FigureUse:
         """Key a directive's figure and add it to the build's uses (nothing is computed yet)."""
@@ -100,16 +108,38 @@ class FigurePlan:
 
     def attach(self, select: Callable[[FigureUse], bool] | None = None) -> list[FigureUse]:
         """Look every use (or the ``select``ed ones) up in the store, verified; returns those to
-        compute (missing, damaged, or made with other toolchain versions)."""
+        compute (missing or damaged). An entry made with other toolchain versions is used, and
+        noted for :meth:`toolchain_warnings`."""
         versions = installed_versions()
         stale = []
         for use in filter(select, self.uses) if select else self.uses:
             found = self.store.read(use.job.key)
-            use.entry = found if isinstance(found, Entry) and found.is_current(versions) else None
+            use.entry = found if isinstance(found, Entry) else None
             use.damage = found if isinstance(found, Damage) else None
             if use.entry is None:
                 stale.append(use)
+            else:
+                for change in use.entry.toolchain_changes(versions):
+                    self.toolchain.setdefault(change, set()).add(use.job.key)
         return stale
+
+    def toolchain_warnings(self) -> list[SiteError]:
+        """One warning per toolchain version that stored figures were computed with and this
+        host does not have (each reported once per build): the figures are kept, not
+        recomputed on every build."""
+        warnings = []
+        for (name, recorded, have), keys in sorted(self.toolchain.items()):
+            if (name, recorded, have) in self.reported:
+                continue
+            self.reported.add((name, recorded, have))
+            count = f"{len(keys)} stored figure{'s were' if len(keys) > 1 else ' was'}"
+            warnings.append(SiteError(
+                self.config.figures.store, None, f"{count} computed with {name} {recorded}; "
+                f"this host has {name} {have}. They are kept and used as they are",
+                "delete their entries to recompute them with this host's versions: "
+                f"{', '.join(sorted(keys)[:3])}{', ...' if len(keys) > 3 else ''}",
+                warning=True))
+        return warnings
 
     def shown(self, path: Path) -> str:
         """A store path as the user knows it: relative to the site root."""
@@ -196,7 +226,7 @@ def _register(plan: FigurePlan, resolver, bundle: Callable[[], Path | None]) -> 
 
 
 def _stale_error(plan: FigurePlan, use: FigureUse) -> SiteError:
-    """Why ``--frozen`` cannot publish a figure: no entry, a damaged one, or other versions."""
+    """Why ``--frozen`` cannot publish a figure: no entry, or a damaged one."""
     where, name, damage = use.call, use.call.name, use.damage
     if damage is not None:
         return SiteError(where.path, where.line, f"figure '{name}': store entry "
@@ -213,20 +243,71 @@ def _run_stale(plan: FigurePlan, stale: list[FigureUse], run: FigureRun) -> list
     device = run.device or plan.config.figures.device
     jobs = [Job(**{**asdict(job), "device": device}) for job in jobs]
     workers = run.workers if run.workers is not None else plan.config.figures.workers
+    executor = choose_executor(plan, run, workers, len(jobs))
+    if isinstance(executor, SiteError):
+        return [executor]
     reporter = run.reporter or SilentReporter()
     reporter.start(jobs)
     failures: dict[str, str] = {}
     try:
-        for result in make_executor(workers, len(jobs), plan.builders).run(jobs, reporter.advance):
+        for result in executor.run(jobs, reporter.advance):
             if result.error is None:
                 plan.store.put(result.key, result.files, result.manifest)
+                plan.computed.append(result.key)
             else:
-                failures[result.key] = result.error
+                failures[result.key] = _failure(result)
             reporter.finish(result.key, result.error)
+    except ClusterUnavailable as exc:
+        return [_unreachable(plan, run, str(exc))]
     finally:
         reporter.close()
-    return [SiteError(u.call.path, u.call.line, f"figure builder '{u.call.name}' failed: "
+    return [SiteError(u.call.path, u.call.line, f"figure builder '{u.call.name}' failed"
                       f"{failures[u.job.key]}") for u in stale if u.job.key in failures]
+
+
+def _failure(result) -> str:
+    """How a failed job reads after ``figure builder 'x' failed``; a remote worker's traceback
+    is logged whole, since the user cannot look on that machine."""
+    if not result.host:
+        return f": {result.error}"
+    log.error("figure job %s failed on %s:\n%s", result.key, result.host, result.trace.rstrip())
+    return f" on {result.host}: {result.error} (its traceback is above)"
+
+
+def choose_executor(plan: FigurePlan, run: FigureRun, workers: int | None, count: int):
+    """The executor of ``--executor``, else of ``[figures] executor``; a SiteError at the
+    setting when it cannot run here (Ray not installed)."""
+    if (run.executor or plan.config.figures.executor) == "local":
+        return make_executor(workers, count, plan.builders)
+    from generator.ray_executor import RayExecutor, ray_missing
+
+    if ray_missing():
+        return SiteError(*_setting(plan, run, "executor"), "executor 'ray' needs Ray, which is "
+                         "not installed", "install the cluster extra: "
+                         "pip install 'thread-generator[cluster]'")
+    return RayExecutor(plan.root, plan.config, plan.config.figures.ray_address, workers)
+
+
+def _unreachable(plan: FigurePlan, run: FigureRun, reason: str) -> SiteError:
+    """The Ray cluster could not be joined (or a local instance started), at the setting."""
+    address = plan.config.figures.ray_address
+    if address:
+        return SiteError(*_setting(plan, run, "ray_address"), f"cannot connect to the Ray "
+                         f"cluster at '{address}': {reason}",
+                         "start it (ray start --head) or correct [figures] ray_address; a "
+                         "cluster with token authentication also needs RAY_AUTH_MODE=token")
+    return SiteError(*_setting(plan, run, "executor"), f"cannot start a local Ray instance: "
+                     f"{reason}", "set [figures] ray_address to join a running cluster")
+
+
+def _setting(plan: FigurePlan, run: FigureRun, key: str) -> tuple[str, int | None]:
+    """Where a ``[figures]`` setting came from: ``--executor``, or its line in site.toml."""
+    from generator.config import CONFIG_NAME, toml_line
+
+    if key == "executor" and run.executor:
+        return "--executor", None
+    text = (plan.root / CONFIG_NAME).read_text(encoding="utf-8-sig")
+    return CONFIG_NAME, toml_line(text, ("figures", key))
 
 
 def vega_bundle(store) -> Path:

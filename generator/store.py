@@ -2,11 +2,12 @@
 
 An entry's key hashes the builder's name, the source of its module and of every ``figures``
 module that module imports (transitively), the canonical parameters and the fingerprints of
-the models it names. The versions of torch, torchvision and lucent are recorded in the entry's
-manifest and compared whenever they are installed, so a checkout without torch (deploy CI)
-still finds every entry, while a researcher who upgrades torch recomputes. The store is a
-committable folder (``figures/store/`` by default); entries are written to a temporary sibling
-and renamed into place, so a build killed mid-figure never leaves a half-written entry.
+the models it names. The versions of torch, torchvision, lucent (and vl-convert, for charts) are
+recorded in the entry's manifest; an entry computed with other versions than the build host's
+(on a cluster worker, say) is used all the same, and the build says so once, naming both.
+The store is a committable folder (``figures/store/`` by default); entries are written to a
+temporary sibling and renamed into place, so a build killed mid-figure never leaves a
+half-written entry.
 
 The key says what an entry *should* hold, not what it holds: the manifest records the sha256
 of every file, and an entry is used only after its manifest validates and every file matches
@@ -92,11 +93,12 @@ class Entry:
     def path(self, name: str) -> Path:
         return self.folder / name
 
-    def is_current(self, versions: dict[str, str | None]) -> bool:
-        """Recorded toolchain versions match the installed ones (unknown when not installed)."""
+    def toolchain_changes(self, versions: dict[str, str | None]) -> list[tuple[str, str, str]]:
+        """``(name, recorded, installed)`` for each toolchain version this entry was computed
+        with that differs from the installed one (unknown on either side: not compared)."""
         recorded = self.manifest.get("versions", {})
-        return all(recorded.get(name) == have for name, have in versions.items()
-                   if have is not None)
+        return [(name, recorded[name], have) for name, have in sorted(versions.items())
+                if have is not None and recorded.get(name) not in (None, have)]
 
 
 @dataclass(frozen=True)

@@ -58,12 +58,51 @@ def without_torch_message() -> str:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Skip ``torch`` tests when the figures extra is missing, unless make test requires it."""
+    """Skip ``torch`` tests when the figures extra is missing, unless make test requires it;
+    ``ray`` tests likewise without the cluster extra, ``gpu`` tests without a CUDA device."""
     if missing_figures_extra() and not torch_required():
         skip = pytest.mark.skip(reason=without_torch_message())
         for item in items:
             if item.get_closest_marker("torch"):
                 item.add_marker(skip)
+    if not importable("ray") and not ray_required():
+        skip = pytest.mark.skip(reason=WITHOUT_RAY)
+        for item in items:
+            if item.get_closest_marker("ray"):
+                item.add_marker(skip)
+    gpu = [item for item in items if item.get_closest_marker("gpu")]
+    reason = no_gpu_reason() if gpu else None
+    for item in gpu if reason else []:
+        item.add_marker(pytest.mark.skip(reason=reason))
+
+
+REQUIRE_RAY = "THREAD_REQUIRE_RAY"
+"""Set to 1 (``make test`` does): a ``ray`` test that would skip (no ray) fails instead."""
+WITHOUT_RAY = ("needs ray, which cannot be imported (install the cluster extra: "
+               "pip install -e '.[cluster]')")
+GPU_DEVICE = "THREAD_GPU_DEVICE"
+"""The device ``gpu`` tests compare against the CPU: ``cuda`` unless set (``cpu`` checks the
+tests themselves on a machine without a GPU)."""
+
+
+def ray_required() -> bool:
+    return os.environ.get(REQUIRE_RAY, "") not in ("", "0")
+
+
+def gpu_device() -> str:
+    return os.environ.get(GPU_DEVICE) or "cuda"
+
+
+def no_gpu_reason() -> str | None:
+    """Why ``gpu`` tests cannot run here, or None (torch is imported only when one is
+    collected)."""
+    if missing_figures_extra():
+        return without_torch_message()
+    import torch
+
+    if gpu_device() == "cuda" and not torch.cuda.is_available():
+        return "needs a CUDA device (none is available here)"
+    return None
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -73,6 +112,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if item.get_closest_marker("torch") and missing_figures_extra() and torch_required():
         pytest.fail(f"{without_torch_message()}; {REQUIRE_TORCH}=1 (make test) does not let "
                     "torch tests skip", pytrace=False)
+    if item.get_closest_marker("ray") and not importable("ray") and ray_required():
+        pytest.fail(f"{WITHOUT_RAY}; {REQUIRE_RAY}=1 (make test) does not let ray tests skip",
+                    pytrace=False)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -1,0 +1,1 @@
+"""Builders of the Ray fixture site."""
