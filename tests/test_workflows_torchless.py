@@ -1,4 +1,4 @@
-"""The pull-request and deploy jobs pass where the figures extra is not installed.
+"""The pull-request and deploy jobs pass where the figures and cluster extras are not installed.
 
 Each job's own ``run:`` commands, read from its workflow file, run in a fresh copy of the
 repository, in processes that cannot import torch, torchvision, lucent or anything only they
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO, REQUIRE_TORCH
+from conftest import REPO, REQUIRE_RAY, REQUIRE_TORCH
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
@@ -95,8 +95,9 @@ def installed(name: str) -> bool:
 
 
 def write_blocker(folder: Path) -> Path:
-    """A folder whose ``sitecustomize.py`` hides what only the figures extra installs."""
-    distributions = installs("figures") - installs("dev") - VENV_BOOTSTRAP
+    """A folder whose ``sitecustomize.py`` hides what only the figures and cluster extras
+    install (torch, lucent, ray, ...): a pull request's runner installs ``.[dev]`` alone."""
+    distributions = (installs("figures") | installs("cluster")) - installs("dev") - VENV_BOOTSTRAP
     modules = {module for module, dists in metadata.packages_distributions().items()
                if {canonicalize_name(d) for d in dists} <= distributions}
     folder.mkdir(parents=True, exist_ok=True)
@@ -130,7 +131,7 @@ def job_commands(workflow: str, job: str) -> list[tuple[str, str]]:
 def torchless_env(tmp_path: Path, copy: Path, pytest_options: str = "") -> dict[str, str]:
     """The environment of a job's step: this virtualenv without the figures extra."""
     env = {k: v for k, v in os.environ.items()
-           if k not in (REQUIRE_TORCH, "PYTEST_ADDOPTS", "PYTHONPATH")}
+           if k not in (REQUIRE_TORCH, REQUIRE_RAY, "PYTEST_ADDOPTS", "PYTHONPATH")}
     blocker = write_blocker(tmp_path / "blocker")
     env["PYTHONPATH"] = os.pathsep.join([str(blocker), str(copy)])
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
@@ -158,7 +159,7 @@ def run_job(workflow: str, job: str, tmp_path: Path, pytest_options: str = "") -
 
 def test_the_blocker_hides_the_figures_extra(tmp_path: Path) -> None:
     code = ("import importlib.metadata as m, importlib.util as u, generator.cli, jinja2\n"
-            "for name in ('torch', 'torchvision', 'lucent'):\n"
+            "for name in ('torch', 'torchvision', 'lucent', 'ray'):\n"
             "    assert u.find_spec(name) is None, name\n"
             "    try: __import__(name)\n"
             "    except ModuleNotFoundError: pass\n"
@@ -182,6 +183,8 @@ def test_the_pull_request_job_passes_without_torch_and_skips_torch_tests(tmp_pat
                      r"torchvision, lucent, which cannot be imported", report, re.MULTILINE), report
     assert re.search(r"^SKIPPED \[\d+\] tests/test_builders\.py:\d+: could not import 'torch'",
                      report, re.MULTILINE), report
+    assert re.search(r"^SKIPPED \[\d+\] tests/test_ray\.py:\d+: needs ray", report,
+                     re.MULTILINE), report
 
 
 def test_the_deploy_job_builds_the_site_without_torch(tmp_path: Path) -> None:
