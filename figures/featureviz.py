@@ -369,13 +369,45 @@ def high_frequency_fraction(image: torch.Tensor) -> float:
     return float(power[high].sum() / power.sum().clamp_min(1e-12))
 
 
-def orientation_energy(image: torch.Tensor, bins: int = 8, sharpness: float = 4.0
+def orientation_energy(image: torch.Tensor, bins: int = 16, sharpness: float = 4.0
                        ) -> torch.Tensor:
-    """(bins, H, W) maps of luminance-gradient energy at orientations ``180°·k/bins`` (mod
-    180°, polarity ignored), each gradient shared by a von Mises weight on the doubled angle."""
+    """(bins, H, W) maps of luminance-gradient magnitude at orientations ``180°·k/bins`` (mod
+    180°: polarity ignored, as the planted curve units' edge inputs flip polarity along the
+    arc), each gradient shared among bins by a von Mises weight on the doubled angle."""
     gray = (image.mean(dim=0) if image.dim() == 3 else image).double()
     gy, gx = torch.gradient(gray)
-    magnitude, angle = gx**2 + gy**2, torch.atan2(gy, gx)
-    centres = torch.arange(bins, dtype=torch.float64) * math.pi / bins
-    weights = torch.exp(sharpness * (torch.cos(2 * (angle[None] - centres[:, None, None])) - 1))
+    magnitude, angle = (gx**2 + gy**2).sqrt(), torch.atan2(gy, gx)
+    centres = torch.arange(bins, dtype=torch.float64) * 2 * math.pi / bins
+    weights = torch.exp(sharpness * (torch.cos(2 * angle[None] - centres[:, None, None]) - 1))
     return weights * magnitude[None]
+
+
+def arc_template(orientation: float, radius: float, half_arc: float = 70.0, bins: int = 16
+                 ) -> torch.Tensor:
+    """Where an arc bulging towards ``orientation`` (its apex at the centre) has edges of each
+    orientation: (bins, S, S), points splatted bilinearly, blurred by one pixel and one bin
+    (tolerance), unit norm. The planted curve units' arcs: radius 4 px, ±70°."""
+    size = 2 * math.ceil(radius) + 7
+    template = torch.zeros(bins, size, size, dtype=torch.float64)
+    c, phi = (size - 1) / 2, math.radians(orientation)
+    cx, cy = c - radius * math.cos(phi), c - radius * math.sin(phi)
+    for a in torch.linspace(phi - math.radians(half_arc), phi + math.radians(half_arc), 57).tolist():
+        x, y = cx + radius * math.cos(a), cy + radius * math.sin(a)
+        b = round(math.degrees(a) % 180 / (180 / bins)) % bins
+        for yy, xx in ((math.floor(y), math.floor(x)), (math.floor(y), math.floor(x) + 1),
+                       (math.floor(y) + 1, math.floor(x)), (math.floor(y) + 1, math.floor(x) + 1)):
+            template[b, yy, xx] += max(0.0, 1 - abs(x - xx)) * max(0.0, 1 - abs(y - yy))
+    template = template + 0.5 * (template.roll(1, 0) + template.roll(-1, 0))
+    blur = torch.tensor([0.25, 0.5, 0.25], dtype=torch.float64)
+    kernel = (blur[:, None] * blur[None, :]).expand(bins, 1, 3, 3)
+    template = F.conv2d(template[None], kernel, padding=1, groups=bins)[0]
+    return template / template.norm()
+
+
+def arc_match(image: torch.Tensor, orientation: float, radius: float = 4.0,
+              half_arc: float = 70.0) -> float:
+    """How well the image's oriented-edge energy matches the arc at ``orientation`` at its
+    best position (a channel visualisation is a texture: the arc may be anywhere)."""
+    energy = orientation_energy(image)
+    template = arc_template(orientation, radius, half_arc, bins=energy.shape[0])
+    return float(F.conv2d(energy[None], template[None]).max())
