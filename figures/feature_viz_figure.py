@@ -23,7 +23,6 @@ def feature_viz(ctx: FigureContext, model: str, layer: str, units: list[str] = [
     """Icons of ``units`` (``0-7``, ``3, 5`` or ``layer: mixed3b:379``): a grid, then one image
     per unit (other figures reuse those); data holds each unit's final activation."""
     from figures.featureviz import render, to_hwc, unit_activations
-    from figures.grid import tile_grid
 
     net = ctx.models[model]
     layer, picked = (layer, [0]) if objective == "direction" else parse_units(layer, units)
@@ -38,12 +37,23 @@ def feature_viz(ctx: FigureContext, model: str, layer: str, units: list[str] = [
         alt=f"Feature visualisations of {len(picked)} units of {layer}.",
         caption=f"Feature visualisation ({objective} objective) of `{layer}` units "
                 f"{', '.join(map(str, picked))}; {steps} steps at {size} px, seed {seed}.",
-        images=[_shown(tile_grid(tiles, columns=min(8, len(tiles))))]
+        images=[_strip(tiles, [f"{layer}:{u}" for u in owners] if objective != "direction"
+                       else None, size)]
         + [FigureImage(tile) for tile in tiles],
         data={"layer": layer, "units": owners, "activations": activations},
     )
 
 
-def _shown(grid) -> FigureImage:
-    """Icons are small optimised images: show them 2.5× larger, at most 960 CSS pixels wide."""
-    return FigureImage(grid, width=min(960, round(grid.shape[1] * 2.5)))
+COLUMNS = 4
+"""Icons per row: at a 360 px wide screen four tiles of a ≤ 330 px column stay ≥ 48 px wide."""
+SHOWN = 128
+"""Pixels each icon is drawn at (nearest-neighbour, so a 64 px icon stays crisp), labels
+beneath it at their own size; the strip is shown at its own size, at most 960 px wide."""
+
+
+def _strip(tiles: list, labels: list[str] | None, size: int) -> FigureImage:
+    from figures.grid import tile_grid
+
+    grid = tile_grid(tiles, columns=min(COLUMNS, len(tiles)), gap=4, labels=labels,
+                     scale=max(1, SHOWN // size))
+    return FigureImage(grid, width=min(960, grid.shape[1]))

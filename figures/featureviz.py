@@ -13,6 +13,16 @@ lucent's colour-decorrelation matrix, sigmoid), rebuilt around lucent's own help
 takes a device and a generator. The ``standard`` transforms are lucent's
 ``standard_transforms`` (pad 12, jitter 8, scale ±10 %, rotate ±10°, jitter 4) drawn from a
 seeded generator; jitter is Lucid's random crop.
+
+Two departures from lucent, both measured (issue 17): ReLUs back-propagate as Lucid's
+*redirected* ReLU for the first :data:`REDIRECT_STEPS` steps (at a grey start most units are
+silent, a silent ReLU passes no gradient, and those icons stayed flat grey. Measured at 64 px,
+64 steps, neuron objective, units left at zero activation: planted ``relu1``-``relu3`` 1/8,
+1/8, 2/8 → 0; trained CNN ``relu1``-``relu3`` 12/16, 27/32, 29/32 → 7/16, 6/32, 11/32, the
+last two exactly its units that fire on no training image (dead in training, not here)), and
+the ``channel``/``neuron``/``diversity`` objectives read the *rectified* layer output, so a
+pre-activation layer such as the planted ``conv2`` (kernels that sum to zero: its spatial mean
+is zero on every image) asks for the unit to fire rather than for border artefacts.
 """
 
 from __future__ import annotations
@@ -33,6 +43,8 @@ from figures.hooks import capture, layer_names
 
 Transform = Callable[[torch.Tensor, np.random.Generator], torch.Tensor]
 OBJECTIVES = ("channel", "neuron", "negative", "diversity", "direction")
+RECTIFIED = ("channel", "neuron", "diversity")
+"""Objectives that ask a unit to fire, read on the rectified layer output (:func:`rectified`)."""
 
 
 # --- parameterisation ------------------------------------------------------------------------
@@ -147,6 +159,71 @@ def _on_slice(objective: objectives.Objective, start: int, length: int) -> objec
     return objectives.Objective(lambda T: objective(lambda name: T(name)[start:start + length]))
 
 
+# --- ReLUs that let a visualisation start -----------------------------------------------------
+
+REDIRECT_STEPS = 16
+"""Steps during which ReLU gradients are redirected (Lucid's ``redirected_relu_grad``)."""
+
+
+class RedirectedReLU(torch.autograd.Function):
+    """A ReLU whose backward pass, for an image that gets no gradient through it at all (every
+    unit it feeds is silent: the usual case at a grey start), passes the gradient that would
+    *raise* negative inputs instead of none. Images that do get a gradient get the true one.
+    Without it a unit that is off on the starting image stays off, and its icon stays grey."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(x)
+        return x.clamp(min=0)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
+        (x,) = ctx.saved_tensors
+        true = torch.where(x > 0, grad, 0.0)
+        silent = ~(true != 0).flatten(1).any(dim=1)
+        if not silent.any():
+            return true
+        raising = torch.where((x < 0) & (grad > 0), 0.0, grad)  # descent would push x lower
+        return torch.where(silent.view(-1, *[1] * (x.dim() - 1)), raising, true)
+
+
+def _is_relu(module: torch.nn.Module) -> bool:
+    """``nn.ReLU``, or lucent's InceptionV1 ``ReluLayer`` (a module around ``F.relu``)."""
+    return isinstance(module, torch.nn.ReLU) or type(module).__name__ == "ReluLayer"
+
+
+@contextmanager
+def redirected_relus(model: torch.nn.Module, active: Callable[[], bool]) -> Iterator[None]:
+    """While ``active()``, every ReLU module of ``model`` back-propagates as
+    :class:`RedirectedReLU`; in-place ReLUs run out of place (the hook needs their input).
+    Hooks and ``inplace`` flags are restored when the block ends."""
+    relus = [m for m in model.modules() if _is_relu(m)]
+    inplace = [(m, getattr(m, "inplace", False)) for m in relus]
+    for m, _ in inplace:
+        if hasattr(m, "inplace"):
+            m.inplace = False
+    handles = [m.register_forward_hook(
+        lambda _m, inputs, _out: RedirectedReLU.apply(inputs[0]) if active() else None)
+        for m in relus]
+    try:
+        yield
+    finally:
+        for handle in handles:
+            handle.remove()
+        for m, flag in inplace:
+            if hasattr(m, "inplace"):
+                m.inplace = flag
+
+
+def rectify(x: torch.Tensor, redirect: bool) -> torch.Tensor:
+    """A layer output as the :data:`RECTIFIED` objectives read it: a ``channel`` objective on
+    a pre-activation layer then asks for the unit to *fire* (the spatial mean of a convolution
+    whose kernels sum to zero, like the planted curve detectors', is zero on every image but
+    for border effects, and optimising it paints only the border). A no-op on post-ReLU
+    layers."""
+    return RedirectedReLU.apply(x) if redirect else F.relu(x)
+
+
 # --- running the model -----------------------------------------------------------------------
 
 class _Stop(Exception):
@@ -206,8 +283,9 @@ def layer_output(model: torch.nn.Module, layer: str, images: torch.Tensor,
 def unit_activations(model: torch.nn.Module, layer: str, images: torch.Tensor,
                      units: list[int], kind: str = "channel", preprocess: bool = True
                      ) -> list[float]:
-    """Activation of ``units[i]`` on image ``i`` (mean over positions, or the centre)."""
-    acts = layer_output(model, layer, images, preprocess)
+    """Activation of ``units[i]`` on image ``i`` (mean over positions, or the centre), of the
+    rectified layer output, as the ``channel`` and ``neuron`` objectives read it."""
+    acts = F.relu(layer_output(model, layer, images, preprocess))
     if kind == "neuron":
         acts = acts[:, :, acts.shape[2] // 2:acts.shape[2] // 2 + 1,
                     acts.shape[3] // 2:acts.shape[3] // 2 + 1]
@@ -232,14 +310,18 @@ def render(model: torch.nn.Module, layer: str, units: list[int], *, size: int = 
     loss_f = batched_objective(objective, layer, units, per_unit, direction)
     optimiser = torch.optim.Adam(params, lr=lr)
     rng = np.random.default_rng(seed)
-    with frozen(model), truncated(model, layer) as outputs:
+    step = 0
+    early = lambda: step < REDIRECT_STEPS  # reads the loop variable below
+    with frozen(model), redirected_relus(model, early), truncated(model, layer) as outputs:
         for step in range(steps):
             optimiser.zero_grad()
             x = image_f()
             for transform in pipeline:
                 x = transform(x, rng)
             run(model, x)
-            loss_f(outputs.__getitem__).backward()
+            acts = outputs[layer]
+            acts = rectify(acts, early()) if objective in RECTIFIED else acts
+            loss_f({layer: acts}.__getitem__).backward()
             optimiser.step()
             if progress is not None:
                 progress(step + 1, steps)
@@ -266,3 +348,66 @@ def angle_difference(a: float, b: float, period: float = 180.0) -> float:
     """Smallest difference between two angles modulo ``period``."""
     d = (a - b) % period
     return min(d, period - d)
+
+
+# --- quality measurements (tests and bench/ use them) ----------------------------------------
+
+def pixel_std(image: torch.Tensor) -> float:
+    """Standard deviation of the pixel values (all channels): near 0 for a flat grey square."""
+    return float(image.float().std())
+
+
+def high_frequency_fraction(image: torch.Tensor) -> float:
+    """Fraction of the image's spectral energy (mean removed, all channels) above half the
+    Nyquist frequency (radial frequency > 0.25 cycles/pixel): about 0.8 for white noise,
+    a few per cent for natural images, whose power falls off as 1/f²."""
+    x = image.double() - image.double().mean(dim=(-2, -1), keepdim=True)
+    power = torch.fft.fft2(x).abs().pow(2).sum(dim=0)
+    fy = torch.fft.fftfreq(x.shape[-2], dtype=torch.float64)[:, None]
+    fx = torch.fft.fftfreq(x.shape[-1], dtype=torch.float64)[None, :]
+    high = (fy**2 + fx**2).sqrt() > 0.25
+    return float(power[high].sum() / power.sum().clamp_min(1e-12))
+
+
+def orientation_energy(image: torch.Tensor, bins: int = 16, sharpness: float = 4.0
+                       ) -> torch.Tensor:
+    """(bins, H, W) maps of luminance-gradient magnitude at orientations ``180°·k/bins`` (mod
+    180°: polarity ignored, as the planted curve units' edge inputs flip polarity along the
+    arc), each gradient shared among bins by a von Mises weight on the doubled angle."""
+    gray = (image.mean(dim=0) if image.dim() == 3 else image).double()
+    gy, gx = torch.gradient(gray)
+    magnitude, angle = (gx**2 + gy**2).sqrt(), torch.atan2(gy, gx)
+    centres = torch.arange(bins, dtype=torch.float64) * 2 * math.pi / bins
+    weights = torch.exp(sharpness * (torch.cos(2 * angle[None] - centres[:, None, None]) - 1))
+    return weights * magnitude[None]
+
+
+def arc_template(orientation: float, radius: float, half_arc: float = 70.0, bins: int = 16
+                 ) -> torch.Tensor:
+    """Where an arc bulging towards ``orientation`` (its apex at the centre) has edges of each
+    orientation: (bins, S, S), points splatted bilinearly, blurred by one pixel and one bin
+    (tolerance), unit norm. The planted curve units' arcs: radius 4 px, ±70°."""
+    size = 2 * math.ceil(radius) + 7
+    template = torch.zeros(bins, size, size, dtype=torch.float64)
+    c, phi = (size - 1) / 2, math.radians(orientation)
+    cx, cy = c - radius * math.cos(phi), c - radius * math.sin(phi)
+    for a in torch.linspace(phi - math.radians(half_arc), phi + math.radians(half_arc), 57).tolist():
+        x, y = cx + radius * math.cos(a), cy + radius * math.sin(a)
+        b = round(math.degrees(a) % 180 / (180 / bins)) % bins
+        for yy, xx in ((math.floor(y), math.floor(x)), (math.floor(y), math.floor(x) + 1),
+                       (math.floor(y) + 1, math.floor(x)), (math.floor(y) + 1, math.floor(x) + 1)):
+            template[b, yy, xx] += max(0.0, 1 - abs(x - xx)) * max(0.0, 1 - abs(y - yy))
+    template = template + 0.5 * (template.roll(1, 0) + template.roll(-1, 0))
+    blur = torch.tensor([0.25, 0.5, 0.25], dtype=torch.float64)
+    kernel = (blur[:, None] * blur[None, :]).expand(bins, 1, 3, 3)
+    template = F.conv2d(template[None], kernel, padding=1, groups=bins)[0]
+    return template / template.norm()
+
+
+def arc_match(image: torch.Tensor, orientation: float, radius: float = 4.0,
+              half_arc: float = 70.0) -> float:
+    """How well the image's oriented-edge energy matches the arc at ``orientation`` at its
+    best position (a channel visualisation is a texture: the arc may be anywhere)."""
+    energy = orientation_energy(image)
+    template = arc_template(orientation, radius, half_arc, bins=energy.shape[0])
+    return float(F.conv2d(energy[None], template[None]).max())
