@@ -214,8 +214,9 @@ class Renderer:
 
     def unit(self, model: str, layer: str, index: int) -> bytes:
         """A unit's page: its visualisations, strongest weights and the articles that reference
-        it (a unit shown only beside referenced ones gets a simpler page, see units.pages)."""
-        from generator.units import unit_page, unit_url
+        it (a unit shown only beside those gets a simpler page, see generator/unit_pages.py)."""
+        from generator.unit_pages import unit_page
+        from generator.units import unit_url
 
         refs = self.resolver.units.get((model, layer, index), [])
         backlinks = list({id(call.document): call.document for call in refs}.values())
@@ -225,7 +226,7 @@ class Renderer:
 
     def model(self, model: str) -> bytes:
         """A model's index: every unit with a page, by layer in network order."""
-        from generator.units import model_index
+        from generator.unit_pages import model_index
 
         return self.page("model.html", f"units/{model}/", None, model=model,
                          layers=model_index(self.resolver, model))
