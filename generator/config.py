@@ -142,6 +142,10 @@ class Units(Strict):
                 raise ValueError(f"'{entry}' is not model/layer or model/* (e.g. planted/relu1)")
         return entries
 
+    shard: int = Field(default=64, ge=1)
+    """Units per figure job of a layer: shard ``s`` holds units ``s·shard`` to
+    ``(s+1)·shard - 1``, whichever of them are referenced, so its store keys never change."""
+
 
 class Config(Strict):
     title: str

@@ -4,7 +4,7 @@ A unit gets a *full* page when an article references it (``{unit}`planted/relu1:
 layer is in the site's atlas (``[units] atlas = ["planted/relu1"]``, ``planted/*`` for every
 layer). Resolve schedules, per model, a ``model-layers`` job (each layer's channel count, the
 network's order, what each layer reads, its families); once that is in the store, the units of
-each layer are planned in **fixed shards** of :data:`SHARD` units (0-63, 64-127, …) whatever
+each layer are planned in **fixed shards** of ``[units] shard`` units (0-63, 64-127, …) whatever
 subset of them is referenced: a shard holds the ``feature-viz`` icons, a negative and a
 diversity variant, and ``unit-weights`` (each unit's strongest direct inputs and outputs). The
 shard's store keys depend only on the model, the layer, the shard and the settings, so a new
@@ -35,8 +35,6 @@ from generator.directives import Call
 from generator.errors import SiteError, did_you_mean
 from generator.figures import validate_params
 
-SHARD = 64
-"""Units per shard: shard ``s`` of a layer holds units ``64 s`` to ``64 s + 63``."""
 ICON = {"size": 64, "steps": 64, "seed": 0}
 """Feature-viz settings of unit icons: small enough for a CPU build of the demo."""
 VARIANTS = {"negative": {"objective": "negative", "size": 64, "steps": 64, "seed": 0},
@@ -93,15 +91,21 @@ class UnitJobs:
     """data.json of entries already read, by store key."""
     index: object = field(default=None, repr=False)
     """The assembled pages (generator/unit_pages.py), built once per build."""
+    size: int = 64
+    """Units per shard (site.toml's ``[units] shard``)."""
+
+    def start(self, index: int) -> int:
+        """The first unit of the shard holding unit ``index``."""
+        return index - index % self.size
 
     def shard(self, model: str, layer: str, index: int) -> Shard | None:
-        return self.shards.get((model, layer, index - index % SHARD))
+        return self.shards.get((model, layer, self.start(index)))
 
 
 def schedule(resolver, plan) -> UnitJobs:
     """One ``model-layers`` use per model with references, atlas layers or builder options
     naming units; then every shard the store already allows to plan (:func:`expand`)."""
-    jobs = UnitJobs()
+    jobs = UnitJobs(size=plan.config.units.shard)
     for model in sorted({model for model, _, _ in resolver.units}):
         first = resolver.units[min(u for u in resolver.units if u[0] == model)][0]
         jobs.layers[model] = _use(plan, "model-layers", {"model": model}, first)
@@ -162,9 +166,9 @@ def _plan_full(resolver, plan, jobs: UnitJobs, model: str, data: dict) -> None:
 def _ensure_shard(plan, jobs: UnitJobs, unit: Unit, count: int, where: Call) -> Shard:
     """The shard holding ``unit`` (a layer of ``count`` units), planned with its icons."""
     model, layer, index = unit
-    start = index - index % SHARD
+    start = jobs.start(index)
     if (model, layer, start) not in jobs.shards:
-        stop = min(start + SHARD, count)
+        stop = min(start + jobs.size, count)
         icons = _use(plan, "feature-viz", {**_base(model, layer, start, stop), **ICON}, where)
         jobs.shards[(model, layer, start)] = Shard(model, layer, start, stop, icons)
     return jobs.shards[(model, layer, start)]
