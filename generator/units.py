@@ -302,8 +302,9 @@ def validate(resolver, jobs: UnitJobs) -> list[SiteError]:
     for number, entry in enumerate(resolver.plan.config.units.atlas):
         (model, _, layer), call = entry.partition("/"), atlas_call(resolver.plan, number)
         if layer != "*":
-            errors += _check(jobs, model, NamedUnits("", call.line, layer, []), call,
-                             f"units.atlas entry '{entry}'", store)
+            errors += [SiteError(e.path, e.line, f"units.atlas: {e.message}", e.hint) for e in
+                       _check(jobs, model, NamedUnits("", call.line, layer, []), call,
+                              f"entry '{entry}'", store)]
     for use in resolver.plan.uses:
         model, named = figure_units(use) or ("", [])
         for units in named:  # the first problem only: :units: of an unknown :layer: would echo it
