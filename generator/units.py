@@ -127,11 +127,14 @@ def expand(resolver, plan, jobs: UnitJobs) -> int:
     are stored, icon shards of the neighbours named by stored weights. Returns how many jobs
     it added (0: nothing more to plan)."""
     before = len(plan.uses)
-    plan.attach(lambda use: use.entry is None and use.job.key in _waiting(jobs))
+    waiting = _waiting(jobs)
+    plan.attach(lambda use: use.entry is None and use.job.key in waiting)
     for model, use in sorted(jobs.layers.items()):
         data = stored_data(jobs, use)
         if data is not None and model not in jobs.full:
             _plan_full(resolver, plan, jobs, model, data)
+    waiting = _waiting(jobs)
+    plan.attach(lambda use: use.entry is None and use.job.key in waiting)
     for model in sorted(jobs.full):
         data = stored_data(jobs, jobs.layers[model])
         for shard in [s for s in list(jobs.shards.values()) if s.model == model and s.weights]:

@@ -68,6 +68,13 @@ def test_model_star_names_each_family_once(demo: Path) -> None:
                     for i in range(8)}
 
 
+def test_figures_gc_keeps_every_shard_the_pages_show(demo: Path) -> None:
+    """Resolve plans every shard the store allows, the neighbours' icon shards included, so
+    ``figures list`` and ``gc`` (which stop after resolve) see them all."""
+    result = thread_cli("figures", "list", "--root", demo)
+    assert result.exit_code == 0 and "unreferenced" not in result.output, result.output
+
+
 @pytest.mark.parametrize(("entries", "message"), [
     ('["planted/relu1",\n  "planted/relu9"]',
      ("site.toml:35: units.atlas: model 'planted' has no layer 'relu9' (did you mean "
