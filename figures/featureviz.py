@@ -49,12 +49,16 @@ RECTIFIED = ("channel", "neuron", "diversity")
 
 # --- parameterisation ------------------------------------------------------------------------
 
-def fft_image(batch: int, size: int, generator: torch.Generator, device: str | torch.device,
+def fft_image(seeds: list[int], size: int, device: str | torch.device,
               sd: float = 0.01, decay_power: float = 1.0
               ) -> tuple[list[torch.Tensor], Callable[[], torch.Tensor]]:
-    """lucent's ``param.image(size, batch=batch)``: FFT, decorrelated colour, sigmoid."""
+    """lucent's ``param.image(size, batch=len(seeds))``: FFT, decorrelated colour, sigmoid.
+    Image ``i``'s starting noise comes from its own generator seeded with ``seeds[i]``, so it
+    does not depend on which other images share the batch."""
     freqs = rfft2d_freqs(size, size)
-    spectrum = torch.randn(batch, 3, *freqs.shape, 2, generator=generator) * sd
+    spectrum = torch.cat([torch.randn(1, 3, *freqs.shape, 2,
+                                      generator=torch.Generator().manual_seed(seed))
+                          for seed in seeds]) * sd
     spectrum = spectrum.to(device).requires_grad_(True)
     scale = torch.tensor(1.0 / np.maximum(freqs, 1.0 / size) ** decay_power).float()
     scale = scale[None, None, ..., None].to(device)
@@ -302,9 +306,8 @@ def render(model: torch.nn.Module, layer: str, units: list[int], *, size: int = 
     """Feature visualisations of ``units`` of ``layer``: a (len(units)·per_unit, 3, size, size)
     batch in [0, 1], optimised together with one forward/backward per step."""
     device = next(model.parameters()).device
-    count = 1 if objective == "direction" else len(units)
-    params, image_f = fft_image(count * per_unit, size, torch.Generator().manual_seed(seed),
-                                device)
+    owners = [0] if objective == "direction" else units
+    params, image_f = fft_image(image_seeds(seed, owners, per_unit), size, device)
     prep = preprocess_for(model) if preprocess else (lambda x: x)
     pipeline = PRESETS[transforms]() + [lambda x, rng: prep(x)]
     loss_f = batched_objective(objective, layer, units, per_unit, direction)
@@ -326,6 +329,14 @@ def render(model: torch.nn.Module, layer: str, units: list[int], *, size: int = 
             if progress is not None:
                 progress(step + 1, steps)
     return image_f().detach()
+
+
+def image_seeds(seed: int, units: list[int], per_unit: int = 1) -> list[int]:
+    """One seed per image, from (``seed``, unit, copy) alone: a unit's images are the same
+    whether it is optimised alone or in a batch with others (the transforms' RNG is drawn once
+    per step for the whole batch, from ``seed``, so it does not depend on the batch either)."""
+    return [int(np.random.SeedSequence([seed % 2**32, unit, copy]).generate_state(1)[0])
+            for unit in units for copy in range(per_unit)]
 
 
 # --- images and measurements -----------------------------------------------------------------

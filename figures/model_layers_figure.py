@@ -1,5 +1,7 @@
 """``model-layers``: the channel count of every layer of a model, by lucent's layer names, the
-order the layers run in and the layer each one reads (``""``: the input image).
+order the layers run in, the layer each one reads (``""``: the input image) and its families
+(layers whose channel ``i`` is the same unit, by the name unit pages use unless a site prefers
+another member: the ReLU after the convolution).
 
 Not a figure for readers: the generator checks unit references (``{unit}`planted/relu1:3```)
 against it, and lists a model's units in network order, without importing torch, because the
@@ -19,6 +21,8 @@ def model_layers(ctx: FigureContext, model: str, input_size: int = 224) -> Figur
     from figures.graph import trace
 
     graph = trace(ctx.models[model], torch.zeros(1, 3, input_size, input_size, device=ctx.device))
+    families = {graph.name(layer, []): graph.family(layer) for layer in graph.order}
     return FigureOutput(alt=f"Layers of {model}.",
                         data={"layers": dict(sorted(graph.channels.items())),
-                              "order": graph.order, "reads": graph.reads})
+                              "order": graph.order, "reads": graph.reads,
+                              "families": families})

@@ -13,7 +13,8 @@ Both are ranked by the L2 norm of their raw kernels and coloured with the Circui
 :func:`figures.weights.normalise` of the *receiving* unit's whole kernel, as in
 ``weight-diagram``. Every neighbour is named by a layer of its family, the first in ``names``
 (the layers a site's pages use) or else the ReLU after its convolution, and gets a small
-feature-viz icon, rendered in one batch per neighbouring layer.
+feature-viz icon, rendered in one batch per neighbouring layer, unless ``icons`` is false (unit
+pages take every icon from the neighbour's own ``feature-viz`` shard instead).
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ class Link:
 @builder("unit-weights")
 def unit_weights(ctx: FigureContext, model: str, layer: str, units: list[str] = [],  # noqa: B006
                  k: int = 4, names: list[str] = [], icon_size: int = 64,  # noqa: B006
-                 icon_steps: int = 64, seed: int = 0, input_size: int = 224) -> FigureOutput:
+                 icon_steps: int = 64, seed: int = 0, input_size: int = 224,
+                 icons: bool = True) -> FigureOutput:
     """Per unit of ``units``: its ``k`` strongest inputs and outputs as heatmaps, and an icon of
     every neighbour; ``data`` says which image shows what."""
     import torch
@@ -57,10 +59,10 @@ def unit_weights(ctx: FigureContext, model: str, layer: str, units: list[str] = 
                     outputs(net, graph, layer, unit, k, names)) for unit in picked}
     links = [x for ins, outs in found.values() for x in ins + outs]
     images = [_heatmap(x.values) for x in links]
-    icons = _icons(ctx, net, links, images, icon_size, icon_steps, seed)
+    numbers = _icons(ctx, net, links, images, icon_size, icon_steps, seed) if icons else {}
     shown = {id(x): 1 + i for i, x in enumerate(links)}  # image 0 is the sheet
-    entries = [{"unit": unit, "inputs": [_entry(x, shown[id(x)], icons) for x in ins],
-                "outputs": [_entry(x, shown[id(x)], icons) for x in outs]}
+    entries = [{"unit": unit, "inputs": [_entry(x, shown[id(x)], numbers) for x in ins],
+                "outputs": [_entry(x, shown[id(x)], numbers) for x in outs]}
                for unit, (ins, outs) in found.items()]
     sheet = _sheet([[x.values for x in ins] + [None] + [x.values for x in outs]
                     for ins, outs in found.values()])

@@ -218,12 +218,15 @@ def schedule_units(build: Build):
 def compute_figures(build: Build) -> None:
     """Compute figures missing from the store (or fail if --frozen); keep every success.
 
-    Models' layers come first, so unit references and unit options are checked before any
-    figure is computed."""
+    Models' layers come first, so unit references, the atlas and unit options are checked
+    before any figure is computed; then each round of unit shards plans the next (the layers
+    plan the full shards, their weights the neighbours' icon shards)."""
     plan, resolver, run = build.plan, build.resolver, build.figure_run
     errors = compute(plan, resolver, run, select=units.is_layers_job)
     errors = errors or units.validate(resolver, resolver.unit_jobs)
     errors = errors or compute(plan, resolver, run)
+    while not errors and units.expand(resolver, plan, resolver.unit_jobs):
+        errors = compute(plan, resolver, run)
     build.errors.extend(errors + plan.toolchain_warnings())
     build.errors.raise_if_any()
 

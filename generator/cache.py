@@ -13,8 +13,8 @@ not parsed, not rendered, not written — when all of these are as the last buil
   list of threads);
 - the **files it embeds** (their content hashes name the copied assets), the store **keys of
   its figures** and the digests of their manifests, and the keys and manifest digests of the
-  icon jobs of the units it references (one batched job per layer, so a new reference elsewhere
-  can change them). A manifest records the sha256 of every file of its entry, so an entry
+  icon shards of the units it references (fixed shards of a layer: a new reference elsewhere
+  does not change them, a recomputed shard does). A manifest records the sha256 of every file of its entry, so an entry
   recomputed under the same key (another torch, a repaired or killed computation) re-renders
   the pages that show it, with its images and its "Reproduce" details;
 - the **files it wrote**, still in the output folder with the size and mtime recorded.

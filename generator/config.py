@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
-from generator.errors import BuildFailed, SiteError, decode_error, from_validation
+from generator.errors import BuildFailed, SiteError, decode_error, did_you_mean, from_validation
 from generator.paths import OUTSIDE_HINT, inside_root, outside_message
 
 CONFIG_NAME = "site.toml"
@@ -132,6 +132,28 @@ class Figures(Strict):
     _inside = field_validator("store")(folder_inside_site)
 
 
+ATLAS_ENTRY = re.compile(r"([^/\s:]+)/([^/\s:]+)")
+"""``model/layer`` or ``model/*`` (every layer with units, one name per unit)."""
+
+
+class Units(Strict):
+    atlas: list[str] = Field(default_factory=list)
+    """Layers whose every unit gets a page and a place on its model's index, referenced or
+    not: ``["planted/relu1", "trained/*"]`` (``model/*``: every layer of the model)."""
+
+    @field_validator("atlas")
+    @classmethod
+    def _model_layer(cls, entries: list[str]) -> list[str]:
+        for entry in entries:
+            if not ATLAS_ENTRY.fullmatch(entry):
+                raise ValueError(f"'{entry}' is not model/layer or model/* (e.g. planted/relu1)")
+        return entries
+
+    shard: int = Field(default=64, ge=1)
+    """Units per figure job of a layer: shard ``s`` holds units ``s·shard`` to
+    ``(s+1)·shard - 1``, whichever of them are referenced, so its store keys never change."""
+
+
 class Config(Strict):
     title: str
     """The site's name, shown in the header and feeds."""
@@ -159,6 +181,8 @@ class Config(Strict):
     """Models figure builders may load, by name (``[models.NAME]``)."""
     figures: Figures = Field(default_factory=Figures)
     """Where figures are stored and how their jobs run."""
+    units: Units = Field(default_factory=Units)
+    """Unit pages beyond the units articles reference (an atlas of whole layers)."""
     bibliography: list[str] = Field(default_factory=list)
     """Site-wide BibTeX files, relative to the site root; every article may cite them."""
     search: bool = True
@@ -209,9 +233,18 @@ def load_config(root: Path) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise BuildFailed([toml_error(exc, text)]) from None
     try:
-        return Config.model_validate(data, context={"root": root})
+        config = Config.model_validate(data, context={"root": root})
     except ValidationError as exc:
         raise BuildFailed(from_validation(exc, rel, lambda loc: toml_line(text, loc))) from None
+    unknown = [SiteError(rel, toml_line(text, ("units", "atlas", i)), f"units.atlas: unknown "
+                         f"model '{model}' in '{entry}'",
+                         did_you_mean(model, set(config.models)) or
+                         f"add [models.{model}] to site.toml")
+               for i, entry in enumerate(config.units.atlas)
+               for model in [entry.partition("/")[0]] if model not in config.models]
+    if unknown:
+        raise BuildFailed(unknown)
+    return config
 
 
 def read_config_text(root: Path) -> str:

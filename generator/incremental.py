@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from generator import units
 from generator.cache import DocRecord, digest, page_inputs
 from generator.content import Article, Document, Thread
 from generator.directives import Call
@@ -60,7 +61,7 @@ def outputs_of(document: Document) -> list[str]:
 def reusable(build: Build, document: Document) -> DocRecord | None:
     """The record to reuse ``document``'s page from, if nothing it depends on changed.
 
-    Icons are checked later (:func:`stale_icons`): their keys depend on every reference."""
+    Icons are checked later (:func:`stale_icons`), once resolve has planned the unit shards."""
     if isinstance(document, Thread):
         return None
     record = build.cache.record(document.source.path, build.sources.get(
@@ -114,14 +115,13 @@ def forget(build: Build, document: Document) -> None:
 
 
 def stale_icons(build: Build) -> list[Document]:
-    """Reused documents whose unit cards would now show icons from another job or entry (one
-    not yet computed is computed later: its bytes are not the ones the page shows)."""
-    icons = build.resolver.unit_jobs.icons
+    """Reused documents whose unit cards would now show icons from another shard or entry (one
+    not yet computed or not yet planned is computed later: its bytes are not the ones the page
+    shows)."""
+    current = {use.job.key for use in units.icon_uses(build.resolver.unit_jobs)}
     return [doc for doc, record in build.reused.values()
-            if any(icons.get((model, layer), (None,))[0] is None
-                   or icons[(model, layer)][0].job.key != key
-                   or entry_digest(build, key) != manifest
-                   for model, layer, key, manifest in record.icons)]
+            if any(key not in current or entry_digest(build, key) != manifest
+                   for _, _, key, manifest in record.icons)]
 
 
 def new_record(build: Build, document: Document) -> DocRecord:
@@ -130,9 +130,10 @@ def new_record(build: Build, document: Document) -> DocRecord:
     state = resolver.states.get(id(document), DocumentState())
     uses = [u for u in build.plan.uses if u.call.document is document
             and u.call.kind == "directive" and u.call.name in build.plan.builders]
-    layers = sorted({(model, layer) for model, layer, *_ in state.get("unit")})
-    icons = [(m, layer, use.job.key, _digest(use))
-             for m, layer in layers for use in [resolver.unit_jobs.icons[(m, layer)][0]]]
+    shards = [resolver.unit_jobs.shard(model, layer, index)
+              for model, layer, index, *_ in state.get("unit")]
+    icons = sorted({(s.model, s.layer, s.icons.job.key, _digest(s.icons)) if s else ("", "", "", "")
+                    for s in shards})
     template = page_template(document)
     inputs = page_inputs(document, template, state.get("cite"), build.templates,
                          build.content.threads)

@@ -62,6 +62,10 @@ class FigurePlan:
         self.store = FigureStore(root / config.figures.store)
         self.uses: list[FigureUse] = []
         self._fingerprints: dict[str, str] = {}
+        self._sources: dict[str, str] = {}
+        self.registered: dict[tuple[str, str], dict] = {}
+        """(key, manifest digest) → the entry's files as assets (see :func:`_assets`)."""
+        """Builder module → digest of its source (hashed once: a site plans thousands)."""
         self.search = [p for p in (root / PACKAGE, INSTALLED_FIGURES) if p.is_dir()]
         self.toolchain: dict[tuple[str, str, str], set[str]] = {}
         """(distribution, recorded version, installed version) → keys of stored figures."""
@@ -82,8 +86,10 @@ class FigurePlan:
         spec = self.builders[call.name]
         names = [params[p] for p in spec.model_params if params.get(p) is not None]
         fingerprints = {name: self.fingerprint(name, call) for name in names}
-        key = figure_key(spec.name, source_digest(spec.module, self.search),
-                         canonical_json(params), fingerprints)
+        if spec.module not in self._sources:
+            self._sources[spec.module] = source_digest(spec.module, self.search)
+        key = figure_key(spec.name, self._sources[spec.module], canonical_json(params),
+                         fingerprints)
         models = {name: self.config.models[name].model_dump() for name in names}
         device = self.config.figures.device
         return FigureUse(call, Job(key, str(self.root), spec.name, params, models, fingerprints,
@@ -218,11 +224,20 @@ def _register(plan: FigurePlan, resolver, bundle: Callable[[], Path | None]) -> 
     script_asset = resolver.asset(script) if script is not None else None
     for use in plan.uses:
         if use.entry is not None:
-            use.call.data["assets"] = {name: resolver.asset(use.entry.path(name))
-                                       for name in use.entry.manifest["files"]
-                                       if not name.startswith("files/")}
+            use.call.data["assets"] = _assets(plan, resolver, use.entry)
             if use.entry.manifest.get("vega_lite"):
                 use.call.data["bundle"] = script_asset
+
+
+def _assets(plan: FigurePlan, resolver, entry: Entry) -> dict:
+    """An entry's files as assets, hashed once per build however many uses and rounds of
+    computing show it."""
+    known = plan.registered.get((entry.key, entry.digest))
+    if known is None:
+        known = plan.registered[(entry.key, entry.digest)] = {
+            name: resolver.asset(entry.path(name), entry.manifest["sha256"][name])
+            for name in entry.manifest["files"] if not name.startswith("files/")}
+    return known
 
 
 def _stale_error(plan: FigurePlan, use: FigureUse) -> SiteError:

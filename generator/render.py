@@ -45,10 +45,24 @@ def relative_url(page: str, target: str) -> str:
     """URL of ``target`` as seen from ``page`` (both site-relative, directories end in '/')."""
     target_path, _, fragment = target.partition("#")
     base = posixpath.dirname(page) if not page.endswith("/") else page.rstrip("/")
-    rel = posixpath.relpath(target_path or ".", base or ".")
+    rel = _relpath(target_path or ".", base or ".")
     is_dir = not target_path or target_path.endswith("/")
     rel = "./" if rel == "." else rel + ("/" if is_dir else "")
     return rel + (f"#{fragment}" if fragment else "")
+
+
+def _relpath(path: str, start: str) -> str:
+    """``posixpath.relpath`` for site-relative paths, without its ``abspath`` calls (a site
+    with 10,000 unit pages makes millions of links)."""
+    path, start = posixpath.normpath(path), posixpath.normpath(start)
+    if path.startswith("..") or start.startswith(".."):
+        return posixpath.relpath(path, start)
+    ours = [] if path == "." else path.split("/")
+    theirs = [] if start == "." else start.split("/")
+    common = 0
+    while common < min(len(ours), len(theirs)) and ours[common] == theirs[common]:
+        common += 1
+    return "/".join([".."] * (len(theirs) - common) + ours[common:]) or "."
 
 
 def long_date(value: dt.date | None) -> str:
@@ -214,8 +228,9 @@ class Renderer:
 
     def unit(self, model: str, layer: str, index: int) -> bytes:
         """A unit's page: its visualisations, strongest weights and the articles that reference
-        it (a unit shown only beside referenced ones gets a simpler page, see units.pages)."""
-        from generator.units import unit_page, unit_url
+        it (a unit shown only beside those gets a simpler page, see generator/unit_pages.py)."""
+        from generator.unit_pages import unit_page
+        from generator.units import unit_url
 
         refs = self.resolver.units.get((model, layer, index), [])
         backlinks = list({id(call.document): call.document for call in refs}.values())
@@ -225,7 +240,7 @@ class Renderer:
 
     def model(self, model: str) -> bytes:
         """A model's index: every unit with a page, by layer in network order."""
-        from generator.units import model_index
+        from generator.unit_pages import model_index
 
         return self.page("model.html", f"units/{model}/", None, model=model,
                          layers=model_index(self.resolver, model))

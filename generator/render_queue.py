@@ -4,7 +4,8 @@
 cache supplies, a feed, a unit page, a theme file — and :func:`run` turns the list into
 ``{output path: bytes or source file}``: one ``match`` on the job's type, no branches by kind
 of document inside a render function. Article and page jobs, the bulk of a site, run across
-processes (generator/parallel.py); the others run here.
+processes (generator/parallel.py), and so do unit pages and model indexes (a model can have
+thousands); the others run here.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from generator import markdown, parallel, units
+from generator import markdown, parallel, unit_pages, units
 from generator.content import Article, Page, Thread
 from generator.outputs import document_outputs
 from generator.write import Output
@@ -123,8 +124,9 @@ class Copied:
 
 Job = (Home | NotFound | ThreadPage | Feed | ArticlePage | CitationFile | PlainPage | Reused
        | Prerendered | UnitPage | ModelIndex | Sitemap | Robots | PygmentsCss | Copied)
-FORKED = (ArticlePage, PlainPage)
-"""The jobs run across processes: the bulk of a site, each pure."""
+FORKED = (ArticlePage, PlainPage, UnitPage, ModelIndex)
+"""The jobs run across processes: the bulk of a site, each pure (unit pages are assembled
+before :func:`plan` returns, so workers only render them)."""
 
 
 class Build(Protocol):
@@ -154,8 +156,8 @@ def plan(build: Build, static: Path) -> list[Job]:
         jobs.append(Feed(thread.url + "feed.xml", thread.meta.title, tuple(thread.articles)))
     jobs += [job for doc in content.documents() if doc.url + "index.html" not in skipped
              for job in document_jobs(build, doc)]
-    jobs += [UnitPage(*unit) for unit in units.pages(resolver)]
-    jobs += [ModelIndex(model) for model in sorted({model for model, _, _ in resolver.units})]
+    jobs += [UnitPage(*unit) for unit in unit_pages.pages(resolver)]
+    jobs += [ModelIndex(model) for model in sorted(unit_pages.index(resolver).models)]
     everything = tuple(a for t in content.threads for a in t.articles)
     jobs += [Feed("feed.xml", build.config.title, everything), Sitemap(), Robots(), PygmentsCss()]
     jobs += [Copied("static/" + path.relative_to(static).as_posix(), path)
@@ -181,7 +183,8 @@ def render(renderer: Renderer, job: Job) -> Output:
     """The outputs of one job."""
     match job:
         case Home():
-            return {"index.html": renderer.page("home.html", "")}
+            return {"index.html": renderer.page("home.html", "", models=sorted(
+                unit_pages.index(renderer.resolver).models))}
         case NotFound():
             return {"404.html": renderer.page("404.html", "404.html", absolute=True)}
         case ThreadPage(thread):

@@ -114,9 +114,10 @@ class Resolver:
         documents = sorted(self.documents.values(), key=lambda d: d.source.path.as_posix())
         return [(doc, value) for doc in documents for value in self.states[id(doc)].get(kind)]
 
-    def asset(self, source: Path) -> Asset:
-        """Register a file to copy; the URL is derived from its content hash."""
-        url = asset_url(source)
+    def asset(self, source: Path, sha256: str | None = None) -> Asset:
+        """Register a file to copy; the URL is derived from its content hash (``sha256``
+        when the caller has verified it already: a figure store entry's files)."""
+        url = asset_url(source, sha256)
         if url not in self.assets:
             self.assets[url] = Asset(source, url, *_image_size(source))
         asset = self.assets[url]
@@ -219,9 +220,9 @@ MERGERS: dict[str, Callable[[Resolver, Document, Any, Any], Any]] = {
 ``env-merge-info``); other kinds are only kept in the record, for ``recorded(kind)``."""
 
 
-def asset_url(source: Path) -> str:
+def asset_url(source: Path, sha256: str | None = None) -> str:
     """Where a copied file lands: named by the hash of its bytes, so a changed file moves."""
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+    digest = (sha256 or hashlib.sha256(source.read_bytes()).hexdigest())[:16]
     return f"assets/{digest}{source.suffix.lower()}"
 
 

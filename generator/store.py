@@ -23,6 +23,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -275,7 +276,13 @@ def parse_manifest(raw: bytes, key: str) -> tuple[dict, Manifest]:
     return data, manifest
 
 
+PLAIN_NAME = re.compile(r"[\w@-]+(\.[\w@-]+)*(/[\w@-]+(\.[\w@-]+)*)*")
+"""A relative name of plain parts, none of them ``.`` or ``..`` (most names: checked fast)."""
+
+
 def _inside(name: str) -> bool:
+    if PLAIN_NAME.fullmatch(name) and name != MANIFEST:
+        return True
     parts = PurePosixPath(name).parts
     return bool(parts) and not PurePosixPath(name).is_absolute() and "\\" not in name \
         and all(part not in ("", ".", "..") for part in parts) and name != MANIFEST

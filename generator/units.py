@@ -1,33 +1,36 @@
-"""Units referenced with ``{unit}``: their store jobs, their validation and their pages.
+"""Units with pages: their store jobs, in fixed shards of a layer, and their validation.
 
-Resolve schedules, per model, a ``model-layers`` job (each layer's channel count, the network's
-order and what each layer reads) and, per (model, layer), batched jobs for all the layer's
-referenced units: the ``feature-viz`` icons, a negative and a diversity variant of them, and
-``unit-weights`` (each unit's strongest direct inputs and outputs, with icons of those
-neighbours), so ``figures gc`` keeps them. The figures stage computes ``model-layers`` first
-and checks every reference against it, so an unknown layer or unit is an error at the line
-that names it. A builder directive that names units itself (``:layer: relu1``, ``:unit:
-conv3:1``, ``:units: 0-7``: :data:`UNIT_OPTIONS`) gets its model's ``model-layers`` job too and
-is checked the same way, at the option's line, before any figure is computed. ``thread check``
-checks both against the entries already in the store (:func:`validate` says so at the line when
-the entry is missing) and computes nothing.
+A unit gets a *full* page when an article references it (``{unit}`planted/relu1:3```) or its
+layer is in the site's atlas (``[units] atlas = ["planted/relu1"]``, ``planted/*`` for every
+layer). Resolve schedules, per model, a ``model-layers`` job (each layer's channel count, the
+network's order, what each layer reads, its families); once that is in the store, the units of
+each layer are planned in **fixed shards** of ``[units] shard`` units (0-63, 64-127, …) whatever
+subset of them is referenced: a shard holds the ``feature-viz`` icons, a negative and a
+diversity variant, and ``unit-weights`` (each unit's strongest direct inputs and outputs). The
+shard's store keys depend only on the model, the layer, the shard and the settings, so a new
+reference reuses stored shards, and a unit's images depend only on its own (model, layer, unit,
+settings, seed): each image is seeded by its unit (figures/featureviz.py ``image_seeds``). On
+the planted and tiny models a unit's images are byte-identical alone and in a shard on CPU;
+bigger convolutions pick other kernels by batch size (a random 3→64→192→256 network differed
+by up to 0.05 after 16 steps), so the shard, not the unit, is the unit of identity.
 
-Which units get a page (:func:`pages`): every referenced unit gets a full page (icon,
-variants, strongest inputs and outputs, backlinks), and every unit shown as one of their
-strongest inputs or outputs gets a simpler one: its icon and its weights to and from the
-referenced units, all from the referenced layers' ``unit-weights`` jobs, so no further job
-runs and the pages stop there. Every weight thumbnail therefore links to a page, except a
-channel of the input image, which is not a unit and is shown unlinked. A neighbour is named
-by the layer the site's references use for its family (``relu1``, though ``conv2`` reads
-``pool1``), else by the ReLU after its convolution (see figures/graph.py).
+Units shown among the strongest inputs or outputs of a full page get a simpler page, and their
+icons come from the shards of their own layers, planned once the ``unit-weights`` entries are
+stored (:func:`expand` runs after each round of computing until nothing new is planned). The
+figures stage computes ``model-layers`` first and checks every reference, every atlas entry and
+every builder option naming units against it (:func:`validate`), at the line that names it.
+``thread check`` checks against the entries already in the store and computes nothing.
+
+What the pages show is assembled in generator/unit_pages.py.
 """
 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from generator.config import CONFIG_NAME, toml_line
 from generator.directives import Call
 from generator.errors import SiteError, did_you_mean
 from generator.figures import validate_params
@@ -39,8 +42,9 @@ VARIANTS = {"negative": {"objective": "negative", "size": 64, "steps": 64, "seed
                           "seed": 0}}
 """The other visualisations on a unit's page, in page order (``diversity`` images per unit;
 they are the costly ones, so smaller)."""
-WEIGHTS = {"k": 4, "icon_size": 64, "icon_steps": 64, "seed": 0}
-"""``unit-weights`` settings: four inputs and four outputs per unit, icons like the units'."""
+WEIGHTS = {"k": 4, "icons": False}
+"""``unit-weights`` settings: four inputs and four outputs per unit; the neighbours' icons come
+from their own shards, and neighbours are named by their ReLU (pages rename them)."""
 
 Unit = tuple[str, str, int]
 UNIT_OPTIONS = ("layer", "unit", "units")
@@ -60,40 +64,181 @@ class NamedUnits:
 
 
 @dataclass
+class Shard:
+    """The jobs of units ``start`` to ``stop - 1`` of a layer: icons always; variants and
+    weights when a unit of it has a full page."""
+
+    model: str
+    layer: str
+    start: int
+    stop: int
+    icons: object
+    variants: dict[str, object] = field(default_factory=dict)
+    weights: object = None
+
+
+@dataclass
 class UnitJobs:
-    """The store uses behind unit references: model → layers job, (model, layer) → the jobs of
-    the layer's referenced units (icons with the indices they cover, variants, weights)."""
+    """The store uses behind unit pages: model → layers job, (model, layer, shard start) →
+    :class:`Shard`, and which units get full pages."""
 
     layers: dict[str, object] = field(default_factory=dict)
-    icons: dict[tuple[str, str], tuple[object, list[int]]] = field(default_factory=dict)
-    variants: dict[tuple[str, str], dict[str, object]] = field(default_factory=dict)
-    weights: dict[tuple[str, str], object] = field(default_factory=dict)
+    shards: dict[tuple[str, str, int], Shard] = field(default_factory=dict)
+    full: dict[str, set[Unit]] = field(default_factory=dict)
+    """Per model whose layers are known: the units with full pages (valid references, atlas)."""
+    atlas: set[Unit] = field(default_factory=set)
     loaded: dict[str, dict] = field(default_factory=dict, repr=False)
     """data.json of entries already read, by store key."""
+    index: object = field(default=None, repr=False)
+    """The assembled pages (generator/unit_pages.py), built once per build."""
+    size: int = 64
+    """Units per shard (site.toml's ``[units] shard``)."""
+
+    def start(self, index: int) -> int:
+        """The first unit of the shard holding unit ``index``."""
+        return index - index % self.size
+
+    def shard(self, model: str, layer: str, index: int) -> Shard | None:
+        return self.shards.get((model, layer, self.start(index)))
 
 
 def schedule(resolver, plan) -> UnitJobs:
-    """One ``model-layers`` use per model; per referenced layer, one use of each unit job."""
-    jobs = UnitJobs()
-    by_layer: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for (model, layer, index) in sorted(resolver.units):
-        by_layer[(model, layer)].append(index)
-    for (model, layer), indices in sorted(by_layer.items()):
-        first = resolver.units[(model, layer, indices[0])][0]
+    """One ``model-layers`` use per model with references, atlas layers or builder options
+    naming units; then every shard the store already allows to plan (:func:`expand`)."""
+    jobs = UnitJobs(size=plan.config.units.shard)
+    for model in sorted({model for model, _, _ in resolver.units}):
+        first = resolver.units[min(u for u in resolver.units if u[0] == model)][0]
+        jobs.layers[model] = _use(plan, "model-layers", {"model": model}, first)
+    for number, entry in enumerate(plan.config.units.atlas):
+        model = entry.partition("/")[0]
         if model not in jobs.layers:
-            jobs.layers[model] = _use(plan, "model-layers", {"model": model}, first)
-        base = {"model": model, "layer": layer, "units": [str(i) for i in indices]}
-        jobs.icons[(model, layer)] = (_use(plan, "feature-viz", {**base, **ICON}, first), indices)
-        jobs.variants[(model, layer)] = {name: _use(plan, "feature-viz", {**base, **settings},
-                                                    first) for name, settings in VARIANTS.items()}
-        names = sorted({name for m, name in by_layer if m == model})  # how to name neighbours
-        jobs.weights[(model, layer)] = _use(plan, "unit-weights",
-                                            {**base, **WEIGHTS, "names": names}, first)
+            jobs.layers[model] = _use(plan, "model-layers", {"model": model},
+                                      atlas_call(plan, number))
     for use in list(plan.uses):  # builder directives that name units: their models' layers
         model = (figure_units(use) or ("", []))[0]
         if model and model not in jobs.layers and "model-layers" in plan.builders:
             jobs.layers[model] = _use(plan, "model-layers", {"model": model}, use.call)
+    expand(resolver, plan, jobs)
     return jobs
+
+
+def expand(resolver, plan, jobs: UnitJobs) -> int:
+    """Plan the shards whose inputs the store now holds: full shards of models whose layers
+    are stored, icon shards of the neighbours named by stored weights. Returns how many jobs
+    it added (0: nothing more to plan)."""
+    before = len(plan.uses)
+    waiting = _waiting(jobs)
+    plan.attach(lambda use: use.entry is None and use.job.key in waiting)
+    for model, use in sorted(jobs.layers.items()):
+        data = stored_data(jobs, use)
+        if data is not None and model not in jobs.full:
+            _plan_full(resolver, plan, jobs, model, data)
+    waiting = _waiting(jobs)
+    plan.attach(lambda use: use.entry is None and use.job.key in waiting)
+    for model in sorted(jobs.full):
+        data = stored_data(jobs, jobs.layers[model])
+        for shard in [s for s in list(jobs.shards.values()) if s.model == model and s.weights]:
+            for unit in neighbours(jobs, shard, data):
+                _ensure_shard(plan, jobs, unit, data["layers"][unit[1]], shard.icons.call)
+    return len(plan.uses) - before
+
+
+def _waiting(jobs: UnitJobs) -> set[str]:
+    """Keys of the uses whose data plans more shards."""
+    keys = {use.job.key for use in jobs.layers.values()}
+    return keys | {s.weights.job.key for s in jobs.shards.values() if s.weights is not None}
+
+
+def _plan_full(resolver, plan, jobs: UnitJobs, model: str, data: dict) -> None:
+    counts = data["layers"]
+    refs = {(m, layer, index): calls[0] for (m, layer, index), calls in resolver.units.items()
+            if m == model and index < counts.get(layer, 0)}
+    atlas = atlas_units(plan, model, data, refs)
+    jobs.atlas |= set(atlas)
+    jobs.full[model] = set(refs) | set(atlas)
+    for unit in sorted(jobs.full[model]):
+        shard = _ensure_shard(plan, jobs, unit, counts[unit[1]], refs.get(unit) or atlas[unit])
+        if shard.weights is None:
+            where, base = shard.icons.call, _base(shard.model, shard.layer, shard.start,
+                                                   shard.stop)
+            shard.variants = {name: _use(plan, "feature-viz", {**base, **settings}, where)
+                              for name, settings in VARIANTS.items()}
+            shard.weights = _use(plan, "unit-weights", {**base, **WEIGHTS}, where)
+
+
+def _ensure_shard(plan, jobs: UnitJobs, unit: Unit, count: int, where: Call) -> Shard:
+    """The shard holding ``unit`` (a layer of ``count`` units), planned with its icons."""
+    model, layer, index = unit
+    start = jobs.start(index)
+    if (model, layer, start) not in jobs.shards:
+        stop = min(start + jobs.size, count)
+        icons = _use(plan, "feature-viz", {**_base(model, layer, start, stop), **ICON}, where)
+        jobs.shards[(model, layer, start)] = Shard(model, layer, start, stop, icons)
+    return jobs.shards[(model, layer, start)]
+
+
+def _base(model: str, layer: str, start: int, stop: int) -> dict:
+    return {"model": model, "layer": layer, "units": [f"{start}-{stop - 1}"]}
+
+
+def atlas_units(plan, model: str, data: dict, refs: dict) -> dict[Unit, Call]:
+    """Every unit of ``model``'s atlas layers (known ones; :func:`validate` reports the rest),
+    with the site.toml line that asks for it. ``model/*`` names each family once, by the
+    layer the site's references or atlas use for it, else by the model's own name for it."""
+    entries = [(number, entry.partition("/")[2])
+               for number, entry in enumerate(plan.config.units.atlas)
+               if entry.partition("/")[0] == model]
+    preferred = {layer for _, layer, _ in refs} | {layer for _, layer in entries}
+    found: dict[Unit, Call] = {}
+    for number, layer in entries:
+        names = [family_name(data, name, preferred) for name in data.get("families", {})] \
+            if layer == "*" else [layer] if layer in data["layers"] else []
+        for name in names:
+            for index in range(data["layers"][name]):
+                found.setdefault((model, name, index), atlas_call(plan, number))
+    return found
+
+
+def atlas_call(plan, number: int) -> Call:
+    """Where site.toml's ``units.atlas`` names entry ``number`` (jobs planned for it and
+    errors about it point there)."""
+    return Call("atlas", Path(CONFIG_NAME), _atlas_line(plan.root, number), argument="",
+                kind="directive")
+
+
+def _atlas_line(root: Path, number: int) -> int:
+    try:
+        return toml_line((root / CONFIG_NAME).read_text(encoding="utf-8-sig"),
+                         ("units", "atlas", number))
+    except OSError:
+        return 1
+
+
+def family_name(data: dict, layer: str, preferred: set[str]) -> str:
+    """The name pages use for ``layer``'s units: the first member of its family that the site
+    uses (references, atlas), else the family's own name (the ReLU after its convolution)."""
+    families = data.get("families", {})
+    for name, members in families.items():
+        if layer == name or layer in members:
+            return next((m for m in members if m in preferred), name)
+    return layer
+
+
+def preferred_layers(jobs: UnitJobs, model: str) -> set[str]:
+    return {layer for _, layer, _ in jobs.full.get(model, ())}
+
+
+def neighbours(jobs: UnitJobs, shard: Shard, data: dict) -> list[Unit]:
+    """The units (named as pages name them) among the strongest inputs and outputs of the
+    shard's units, in the order the weights list them; none before the weights are stored."""
+    weights = stored_data(jobs, shard.weights)
+    preferred, found = preferred_layers(jobs, shard.model), {}
+    for entry in weights["units"] if weights else []:
+        for link in entry["inputs"] + entry["outputs"]:
+            if link["layer"]:
+                name = family_name(data, link["layer"], preferred)
+                found.setdefault((shard.model, name, link["index"]), None)
+    return list(found)
 
 
 def figure_units(use) -> tuple[str, list[NamedUnits]] | None:
@@ -102,7 +247,7 @@ def figure_units(use) -> tuple[str, list[NamedUnits]] | None:
     call, params = use.call, use.job.params
     model = params.get("model")
     if call.options is None or not isinstance(model, str):
-        return None  # a job scheduled for a {unit} reference, or a builder without a model
+        return None  # a job scheduled for unit pages, or a builder without a model
     written = [name for name in UNIT_OPTIONS if name in call.options.model_fields_set]
     base = next((str(params[name]).partition(":")[0] for name in ("layer", "unit")
                  if params.get(name)), "")
@@ -147,7 +292,8 @@ def is_layers_job(use) -> bool:
 
 def validate(resolver, jobs: UnitJobs) -> list[SiteError]:
     """Every reference names a layer of its model and a unit within that layer's channels, and
-    so does every builder directive's ``:layer:``, ``:unit:`` and ``:units:`` (at its line).
+    so does every atlas entry and every builder directive's ``:layer:``, ``:unit:`` and
+    ``:units:`` (at its line).
 
     Without the model's ``model-layers`` entry (``thread check`` before the first build), each
     is an error saying it cannot be checked."""
@@ -156,6 +302,12 @@ def validate(resolver, jobs: UnitJobs) -> list[SiteError]:
         for call in refs:
             errors += _check(jobs, model, NamedUnits("", call.line, layer, [index]), call,
                              f"unit '{model}/{layer}:{index}'", store)
+    for number, entry in enumerate(resolver.plan.config.units.atlas):
+        (model, _, layer), call = entry.partition("/"), atlas_call(resolver.plan, number)
+        if layer != "*":
+            errors += [SiteError(e.path, e.line, f"units.atlas: {e.message}", e.hint) for e in
+                       _check(jobs, model, NamedUnits("", call.line, layer, []), call,
+                              f"entry '{entry}'", store)]
     for use in resolver.plan.uses:
         model, named = figure_units(use) or ("", [])
         for units in named:  # the first problem only: :units: of an unknown :layer: would echo it
@@ -173,7 +325,7 @@ def _check(jobs: UnitJobs, model: str, units: NamedUnits, call, what: str,
     use = jobs.layers.get(model)
     if use is None:
         return []  # no model-layers builder on this site: nothing to check against
-    data = _data(jobs, use)
+    data = stored_data(jobs, use)
     if data is None:
         return [SiteError(call.path, units.line, f"cannot check {what}: the layers of model "
                           f"'{model}' are not in the figure store ({store}/)",
@@ -195,164 +347,25 @@ def _check(jobs: UnitJobs, model: str, units: NamedUnits, call, what: str,
 
 def icon_asset(jobs: UnitJobs, model: str, layer: str, index: int):
     """The stored per-unit feature-viz image of a unit (an Asset), or None if not computed."""
-    use, indices = jobs.icons.get((model, layer), (None, []))
-    if use is None or use.entry is None or index not in indices:
+    shard = jobs.shard(model, layer, index)
+    if shard is None or shard.icons.entry is None or "assets" not in shard.icons.call.data:
         return None
-    image = use.entry.manifest["images"][1 + indices.index(index)]
-    return use.call.data["assets"][image["png"]]
+    image = shard.icons.entry.manifest["images"][1 + index - shard.start]
+    return shard.icons.call.data["assets"][image["png"]]
 
 
-# --- what unit pages show --------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Picture:
-    """A stored image: its 1× and 2× PNG assets and its display size in CSS pixels."""
-
-    src: object
-    src_2x: object
-    width: int
-    height: int
+def icon_uses(jobs: UnitJobs) -> list:
+    """Every shard's icon job (for the build cache: reused pages show these)."""
+    return [shard.icons for shard in jobs.shards.values()]
 
 
-@dataclass(frozen=True)
-class Variant:
-    name: str
-    """A key of :data:`VARIANTS`."""
-    pictures: list[Picture]
-
-
-@dataclass(frozen=True)
-class Connection:
-    """A kernel between a page's unit and another unit, with the other unit's icon."""
-
-    label: str
-    unit: Unit | None
-    """The other unit, whose page the thumbnail links to (None: a channel of the image)."""
-    conv: str
-    size: tuple[int, int]
-    peak: float
-    """The kernel's strongest weight, normalised over the receiving unit (±1 at most)."""
-    weights: Picture | None
-    icon: Picture | None
-
-
-@dataclass
-class UnitPage:
-    """Everything a unit's page shows besides its backlinks."""
-
-    model: str
-    layer: str
-    index: int
-    referenced: bool
-    """False for a unit that only appears among the inputs or outputs of referenced ones."""
-    icon: Picture | None = None
-    variants: list[Variant] = field(default_factory=list)
-    inputs: list[Connection] = field(default_factory=list)
-    outputs: list[Connection] = field(default_factory=list)
-    computed_by: str | None = None
-    """The convolution computing the unit ('' if none does; None if not known)."""
-    read_by: list[str] = field(default_factory=list)
-    """The convolutions reading the unit."""
-
-
-def pages(resolver) -> list[Unit]:
-    """Every unit with a page: the referenced ones and their strongest inputs and outputs."""
-    shown = {other for _, _, links in _weight_entries(resolver.unit_jobs) for other in links
-             if other[1]}
-    return sorted(set(resolver.units) | shown)
-
-
-def unit_page(resolver, model: str, layer: str, index: int) -> UnitPage:
-    """The page of a referenced unit, or the simpler page of one shown beside them."""
-    if (model, layer, index) in resolver.units:
-        return _referenced_page(resolver.unit_jobs, model, layer, index)
-    return _neighbour_page(resolver.unit_jobs, (model, layer, index))
-
-
-def _referenced_page(jobs: UnitJobs, model: str, layer: str, index: int) -> UnitPage:
-    page = UnitPage(model, layer, index, referenced=True)
-    use, indices = jobs.icons[(model, layer)]
-    position = indices.index(index)
-    page.icon = _picture(use, 1 + position)
-    for name, settings in VARIANTS.items():
-        variant, count = jobs.variants[(model, layer)][name], settings.get("diversity", 1)
-        if variant.entry is not None:
-            page.variants.append(Variant(name, [_picture(variant, 1 + position * count + i)
-                                                for i in range(count)]))
-    weights = jobs.weights[(model, layer)]
-    data = _data(jobs, weights)
-    if data is not None:
-        entry = next(entry for entry in data["units"] if entry["unit"] == index)
-        page.inputs = [_connection(model, weights, link) for link in entry["inputs"]]
-        page.outputs = [_connection(model, weights, link) for link in entry["outputs"]]
-        page.computed_by, page.read_by = data["inputs_from"], data["outputs_to"]
-    return page
-
-
-def _neighbour_page(jobs: UnitJobs, unit: Unit) -> UnitPage:
-    """A unit's weights to and from the referenced units it was shown beside, and its icon."""
-    page = UnitPage(*unit, referenced=False)
-    for (model, layer, index), use, links in _weight_entries(jobs):
-        if unit not in links:
-            continue
-        link, direction = links[unit]
-        page.icon = page.icon or _picture(use, link["icon"])
-        icon_use, indices = jobs.icons[(model, layer)]
-        back = Connection(f"{layer}:{index}", (model, layer, index), link["conv"],
-                          tuple(link["size"]), link["peak"], _picture(use, link["weights"]),
-                          _picture(icon_use, 1 + indices.index(index)))
-        (page.outputs if direction == "inputs" else page.inputs).append(back)
-    return page
-
-
-def _weight_entries(jobs: UnitJobs):
-    """(referenced unit, its weights use, {neighbour unit: (link, "inputs" | "outputs")})."""
-    for (model, layer), use in sorted(jobs.weights.items()):
-        data = _data(jobs, use)
-        for entry in data["units"] if data else []:
-            links = {(model, link["layer"], link["index"]): (link, direction)
-                     for direction in ("inputs", "outputs") for link in entry[direction]}
-            yield (model, layer, entry["unit"]), use, links
-
-
-def _connection(model: str, use, link: dict) -> Connection:
-    return Connection(link["label"], (model, link["layer"], link["index"]) if link["layer"]
-                      else None, link["conv"], tuple(link["size"]), link["peak"],
-                      _picture(use, link["weights"]), _picture(use, link["icon"]))
-
-
-def _picture(use, number: int | None) -> Picture | None:
-    if use is None or use.entry is None or number is None:
-        return None
-    image = use.entry.manifest["images"][number]
-    assets = use.call.data["assets"]
-    return Picture(assets[image["png"]], assets[image["png_2x"]], image["width"],
-                   image["height"])
-
-
-def _data(jobs: UnitJobs, use) -> dict | None:
+def stored_data(jobs: UnitJobs, use) -> dict | None:
     """A computed entry's data.json (read once per build)."""
-    if use.entry is None:
+    if use is None or use.entry is None:
         return None
     if use.job.key not in jobs.loaded:
         jobs.loaded[use.job.key] = json.loads(use.entry.path("data.json").read_text())
     return jobs.loaded[use.job.key]
-
-
-def model_index(resolver, model: str) -> dict[bool, list[tuple[str, list]]]:
-    """A model's units with pages, referenced (True) or not (False), by layer in network
-    order: ``(layer, [(index, icon Picture or None), ...])``."""
-    jobs = resolver.unit_jobs
-    data = _data(jobs, jobs.layers[model])
-    order = {name: i for i, name in enumerate(data.get("order", []) if data else [])}
-    groups: dict[bool, dict[str, list]] = {True: {}, False: {}}
-    for name, layer, index in pages(resolver):
-        if name == model:
-            page = unit_page(resolver, model, layer, index)
-            groups[page.referenced].setdefault(layer, []).append((index, page.icon))
-    return {referenced: sorted(layers.items(), key=lambda item: (order.get(item[0], len(order)),
-                                                                 item[0]))
-            for referenced, layers in groups.items()}
 
 
 def unit_url(model: str, layer: str, index: int) -> str:

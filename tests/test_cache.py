@@ -199,9 +199,9 @@ Unit {{unit}}`tiny/conv1:0` and unit {{unit}}`tiny/conv1:{index}`.
 
 
 @pytest.mark.torch
-def test_a_new_unit_reference_rebuilds_the_pages_showing_that_layers_icons(tmp_path: Path) -> None:
-    """Icons of a layer come from one batched job over every referenced unit: a new reference in
-    one article changes the icons another article's cards show."""
+def test_a_new_unit_reference_keeps_the_pages_showing_that_layers_icons(tmp_path: Path) -> None:
+    """Icons of a layer come from fixed shards of it (issue 15): a new reference in one article
+    changes no icon another article's cards show, so those pages are reused."""
     from conftest import SITES
 
     site = tmp_path / "site"
@@ -219,8 +219,8 @@ def test_a_new_unit_reference_rebuilds_the_pages_showing_that_layers_icons(tmp_p
 
     changed, result = rebuild(site, edit)
     reused = {doc.source.path.name for doc, _ in result.reused.values()}
-    assert reused == {"c.md"}  # a.md's cards show conv1 icons from the new job: re-rendered
-    assert "demo/b/index.html" in changed and "demo/c/index.html" not in changed
+    assert reused == {"a.md", "c.md"}  # same conv1 shard: a.md's cards show the same icons
+    assert "demo/b/index.html" in changed and "demo/a/index.html" not in changed
 
 
 def test_nothing_changed_is_found_without_loading_the_site(demo: Path) -> None:
