@@ -9,6 +9,7 @@ from pathlib import Path
 
 from generator import (
     cache,
+    datasets,
     incremental,
     markdown,
     outputs,
@@ -219,11 +220,13 @@ def compute_figures(build: Build) -> None:
     """Compute figures missing from the store (or fail if --frozen); keep every success.
 
     Models' layers come first, so unit references, the atlas and unit options are checked
-    before any figure is computed; then each round of unit shards plans the next (the layers
-    plan the full shards, their weights the neighbours' icon shards)."""
+    before any figure is computed; then the dataset scans that stale dataset-examples figures
+    need; then each round of unit shards plans the next (the layers plan the full shards, their
+    weights the neighbours' icon shards)."""
     plan, resolver, run = build.plan, build.resolver, build.figure_run
     errors = compute(plan, resolver, run, select=units.is_layers_job)
     errors = errors or units.validate(resolver, resolver.unit_jobs)
+    errors = errors or datasets.compute_scans(plan, resolver, run, compute)
     errors = errors or compute(plan, resolver, run)
     while not errors and units.expand(resolver, plan, resolver.unit_jobs):
         errors = compute(plan, resolver, run)

@@ -9,7 +9,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from generator.errors import BuildFailed, SiteError, decode_error, did_you_mean, from_validation
 from generator.paths import OUTSIDE_HINT, inside_root, outside_message
@@ -115,6 +123,62 @@ class Model(Strict):
         return value
 
 
+DATASET_KINDS = ("folder", "builtin")
+BUILTIN_DATASETS = ("procedural",)
+
+
+class Dataset(Strict):
+    source: str
+    """Where the images come from: ``folder:PATH`` (jpg, png and webp files at any depth,
+    relative to the site root) or ``builtin:procedural`` (the built-in trained CNN's kind of
+    training images: curves, lines, edges and frequency boundaries at known orientations)."""
+    size: int | None = Field(default=None, ge=1)
+    """``builtin:procedural`` only: how many images (required there)."""
+    seed: int = 0
+    """``builtin:procedural`` only: the images are a deterministic function of seed and index."""
+    resolution: int | None = Field(default=None, ge=8)
+    """Side of the square image the model sees (a folder's images are resized, shorter side
+    first, then centre-cropped); default 32 for ``builtin:procedural``, 224 for a folder."""
+    version: str | None = None
+    """A folder's identity for the figure store; without it every file is hashed on every
+    build, so set it for huge folders (and change it when their images change)."""
+    batch: int = Field(default=64, ge=1)
+    """Images per forward pass of a scan: a scan's memory is bounded by this, not by the size."""
+    shard: int = Field(default=1024, ge=1)
+    """Images per scan job (rounded up to whole batches): the local pool or a Ray cluster runs
+    the shards of one scan in parallel."""
+
+    @field_validator("source")
+    @classmethod
+    def _known_source(cls, value: str, info: ValidationInfo) -> str:
+        kind, _, rest = value.partition(":")
+        if kind not in DATASET_KINDS or not rest or (kind == "builtin"
+                                                     and rest not in BUILTIN_DATASETS):
+            raise ValueError(f"'{value}' is not folder:PATH or builtin:procedural")
+        root = (info.context or {}).get("root")
+        if kind == "folder" and root is not None and inside_root(root, rest) is None:
+            raise ValueError(f"{outside_message('dataset folder', rest)} ({OUTSIDE_HINT})")
+        return value
+
+    @model_validator(mode="after")
+    def _options_fit_source(self) -> Dataset:
+        procedural = self.source.startswith("builtin:")
+        if procedural and self.size is None:
+            raise ValueError("builtin:procedural needs size = N (how many images)")
+        if not procedural and (self.size is not None or self.seed):
+            raise ValueError("size and seed are for builtin:procedural; a folder dataset is "
+                             "the images in it")
+        if procedural and self.version is not None:
+            raise ValueError("version is for folder datasets (builtin:procedural is "
+                             "identified by size, seed and resolution)")
+        return self
+
+    @property
+    def side(self) -> int:
+        """The resolution images are scanned at."""
+        return self.resolution or (32 if self.source.startswith("builtin:") else 224)
+
+
 class Figures(Strict):
     store: str = "figures/store"
     """The figure store (commit it), relative to the site root."""
@@ -183,6 +247,8 @@ class Config(Strict):
     """Where figures are stored and how their jobs run."""
     units: Units = Field(default_factory=Units)
     """Unit pages beyond the units articles reference (an atlas of whole layers)."""
+    datasets: dict[str, Dataset] = Field(default_factory=dict)
+    """Image datasets figure builders may scan, by name (``[datasets.NAME]``)."""
     bibliography: list[str] = Field(default_factory=list)
     """Site-wide BibTeX files, relative to the site root; every article may cite them."""
     search: bool = True

@@ -118,6 +118,11 @@ class FigureContext:
     seed: int
     """Seed of python, numpy and torch RNGs (the builder's ``seed`` parameter, else 0)."""
     progress: Progress
+    datasets: DatasetRegistry = field(default_factory=lambda: DatasetRegistry({}, Path(".")))
+    """Datasets from ``[datasets.NAME]`` that the builder's ``dataset`` parameters name."""
+    inputs: dict = field(default_factory=dict)
+    """Results of earlier jobs this one builds on (a scan's merged shards); they follow from
+    the figure's parameters, so they are not part of its key. Empty when run on its own."""
 
 
 class ModelRegistry:
@@ -143,6 +148,19 @@ class ModelRegistry:
             with rngs_kept():
                 self._loaded[key] = load_model(self.specs[name], self.root, self.device)
         return self._loaded[key]
+
+
+class DatasetRegistry:
+    """Datasets from ``[datasets.NAME]`` (settings as dicts, with the resolved ``side``),
+    opened on use by :func:`figures.datasets.open_dataset`."""
+
+    def __init__(self, specs: dict[str, dict], root: Path):
+        self.specs, self.root = specs, root
+
+    def __getitem__(self, name: str):
+        from figures.datasets import open_dataset
+
+        return open_dataset(self.specs[name], self.root)
 
 
 @contextmanager

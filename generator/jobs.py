@@ -27,6 +27,7 @@ from typing import Any, Protocol
 from generator.figures import (
     TOOLCHAIN,
     Builder,
+    DatasetRegistry,
     FigureContext,
     FigureImage,
     FigureOutput,
@@ -48,6 +49,10 @@ class Job:
     """Registry entries (site.toml ``[models.NAME]``) of the models the builder may load."""
     fingerprints: dict[str, str]
     device: str = "auto"
+    datasets: dict[str, dict] = field(default_factory=dict)
+    """Settings (site.toml ``[datasets.NAME]``) of the datasets the builder may read."""
+    inputs: dict = field(default_factory=dict)
+    """Results of earlier jobs the builder receives as ``ctx.inputs`` (not keyed)."""
 
 
 @dataclass
@@ -81,7 +86,8 @@ def run_job(job: Job, sink: ProgressSink | None = None,
             registry = ModelRegistry(job.models, Path(job.root), device, job.fingerprints, models)
             ctx = FigureContext(Path(scratch), registry, device, seed,
                                 lambda done, total=1.0: (sink or _no_sink)(
-                                    job.key, done / total if total else 1.0))
+                                    job.key, done / total if total else 1.0),
+                                DatasetRegistry(job.datasets, Path(job.root)), job.inputs)
             output = spec.fn(ctx, **params)
             files, manifest = encode_output(output, Path(scratch))
         manifest.update(builder=job.builder, params=job.params, models=job.fingerprints,

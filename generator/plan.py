@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from generator.datasets import job_datasets
 from generator.errors import SiteError
 from generator.figures import INSTALLED_FIGURES, PACKAGE, Builder
 from generator.jobs import Job, canonical_json, installed_versions, make_executor
@@ -72,6 +73,8 @@ class FigurePlan:
         self.reported: set[tuple[str, str, str]] = set()
         self.computed: list[str] = []
         """Keys of the figures this build computed and stored."""
+        self.dataset_fingerprints: dict[str, str] = {}
+        """``[datasets.NAME]`` → its fingerprint, computed once per build (generator/datasets.py)."""
 
     def schedule(self, call, params: dict) -> FigureUse:
         """Key a directive's figure and add it to the build's uses (nothing is computed yet)."""
@@ -88,12 +91,13 @@ class FigurePlan:
         fingerprints = {name: self.fingerprint(name, call) for name in names}
         if spec.module not in self._sources:
             self._sources[spec.module] = source_digest(spec.module, self.search)
+        datasets, settings = job_datasets(self, spec, params, call)
         key = figure_key(spec.name, self._sources[spec.module], canonical_json(params),
-                         fingerprints)
+                         fingerprints | datasets)
         models = {name: self.config.models[name].model_dump() for name in names}
         device = self.config.figures.device
         return FigureUse(call, Job(key, str(self.root), spec.name, params, models, fingerprints,
-                                   device))
+                                   device, settings))
 
     def fingerprint(self, name: str, call) -> str:
         if name not in self.config.models:

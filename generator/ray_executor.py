@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from generator.datasets import dataset_folders
 from generator.figures import PACKAGE
 from generator.jobs import Job, JobResult, ProgressSink, run_job
 
@@ -177,14 +178,14 @@ class Throttled:
 
 def stage_site(root: Path, config, folder: Path) -> None:
     """Copy what jobs read from the site into ``folder`` (Ray's working_dir), at the same
-    site-relative paths: ``figures/`` without the store, the trained CNN's cached weights, and
-    every ``file:`` model."""
+    site-relative paths: ``figures/`` without the store, the trained CNN's cached weights,
+    every ``file:`` model and every folder dataset."""
     store = (root / config.figures.store).resolve()
     if (root / PACKAGE).is_dir():
         shutil.copytree(root / PACKAGE, folder / PACKAGE, ignore=_unshipped(store))
     files = [MODEL_CACHE] + [Path(model.source.partition(":")[2])
                              for model in config.models.values()
-                             if model.source.startswith("file:")]
+                             if model.source.startswith("file:")] + dataset_folders(config)
     for relative in files:
         source = root / relative
         if source.is_dir():

@@ -145,7 +145,8 @@ def test_demo_builds_from_the_committed_store_without_torch(tmp_path: Path) -> N
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
     html = (tmp_path / "out/planted/curves-from-edges/index.html").read_text()
-    assert html.count('class="l-page builder-figure"') == 2 and "Reproduce this figure" in html
+    assert html.count('class="l-page builder-figure"') == 4 and "Reproduce this figure" in html
+    assert "Dataset examples of the eight planted curve units" in html  # torch-free, from the store
 
 
 def test_search_can_be_turned_off(site: Path) -> None:
