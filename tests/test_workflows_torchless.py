@@ -172,6 +172,7 @@ def test_the_blocker_hides_the_figures_extra(tmp_path: Path) -> None:
     assert result.returncode == 0 and result.stdout == "hidden\n", result.stderr
 
 
+@pytest.mark.slow  # the whole suite again, without torch: started first (see conftest.share_out)
 def test_the_pull_request_job_passes_without_torch_and_skips_torch_tests(tmp_path: Path) -> None:
     # The browser tests need Chromium and Java (the job installs them) and do not touch torch;
     # -x stops at the first failure. This file is left out: it would run itself again.
