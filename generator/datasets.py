@@ -11,8 +11,9 @@ The scan is map/reduce over figure jobs. Before the figures stage computes stale
 ``dataset-examples`` figures, :func:`compute_scans` schedules, per (model, dataset), one
 ``dataset-scan`` job per shard of the dataset for all the layers those figures ask for (one
 forward pass serves every unit of them), runs them on the build's executor (local pool or
-Ray) and stores them; then it merges the shards' per-unit candidates (reduce, here, in plain
-Python) and hands each figure job exactly the top-k of its units (``Job.inputs``).
+Ray); then it merges the shards' per-unit candidates (reduce, here, in plain Python), hands
+each figure job exactly the top-k of its units (``Job.inputs``) and drops the shards: the
+figures are what the store keeps.
 """
 
 from __future__ import annotations
@@ -159,14 +160,24 @@ def compute_scans(plan, resolver, run, compute) -> list[SiteError]:
     if errors:
         return errors
     wanted = {id(s) for group in shards.values() for s in group}
-    errors = compute(plan, resolver, run, select=lambda use: id(use) in wanted)
+    errors = compute(plan, resolver, run, select=lambda use: id(use) in wanted, register=False)
     if errors:
         return errors
     for key, uses in groups.items():
         merged = merge([_data(s) for s in shards[key]])
         for use in uses:
             use.job = replace(use.job, inputs=examples_input(merged, use.job.params))
+    _drop(plan, [s for group in shards.values() for s in group])
     return []
+
+
+def _drop(plan, scans: list) -> None:
+    """Scan shards are a build's intermediates: their keys depend on which figures were stale,
+    and the figures keep what they need, so once merged they leave the plan and the store."""
+    keys = {use.job.key for use in scans}
+    plan.uses[:] = [use for use in plan.uses if use.job.key not in keys]
+    for key in sorted(keys):
+        plan.store.remove(key)
 
 
 def schedule_shards(plan, model: str, name: str, uses: list) -> list:

@@ -182,10 +182,12 @@ def load_plan(root: Path, config) -> FigurePlan:
 
 
 def compute(plan: FigurePlan, resolver, run: FigureRun,
-            select: Callable[[FigureUse], bool] | None = None) -> list[SiteError]:
+            select: Callable[[FigureUse], bool] | None = None,
+            register: bool = True) -> list[SiteError]:
     """Run the jobs of stale figures (each once), store results, register assets for pages.
 
-    ``select`` limits the run to some uses (the unit checks need ``model-layers`` first)."""
+    ``select`` limits the run to some uses (the unit checks need ``model-layers`` first);
+    ``register=False`` publishes nothing (a build's intermediates, such as dataset scans)."""
     stale = plan.attach(select)
     if run.frozen and stale:
         return [_stale_error(plan, u) for u in stale]
@@ -197,7 +199,8 @@ def compute(plan: FigurePlan, resolver, run: FigureRun,
     damage = _bundle_damage(plan) if run.frozen else None
     if damage is not None:  # --frozen makes nothing, and never publishes a damaged bundle
         return errors + [damage]
-    _register(plan, resolver, lambda: vega_bundle(plan.store))
+    if register:
+        _register(plan, resolver, lambda: vega_bundle(plan.store))
     return errors
 
 

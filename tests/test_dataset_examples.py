@@ -209,10 +209,11 @@ def test_sharded_pool_scan_equals_one_scan_and_a_folder_works_end_to_end(site: P
 
     result = thread_cli("build", "--root", site)
     assert result.exit_code == 0, result.output
+    # Four scan jobs (procedural: 0-32, 32-64, 64-96; photos: one), then dropped: the
+    # figures keep what they need and the shards' keys depend on what was stale.
+    assert result.output.count("computed figure dataset-scan") == 4, result.output
     entries = [json.loads(p.read_text()) for p in (site / "figures" / "store").glob("*/data.json")]
-    shards = [e for e in entries if "start" in e]
-    assert sorted((e["start"], e["stop"]) for e in shards) == [(0, 5), (0, 32), (32, 64),
-                                                                 (64, 96)]  # photos: one
+    assert not [e for e in entries if "start" in e]
     examples = {e["dataset"]: e for e in entries if "dataset" in e}
     single = scan(planted_model(), Procedural(96, 0, 32), ["relu2"], 0, 96, 4, 16)
     for unit in examples["procedural"]["units"]:

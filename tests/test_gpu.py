@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 from conftest import REPO, gpu_device
 
-from generator.figures import FigureContext, FigureOutput, ModelRegistry
+from generator.config import Dataset
+from generator.datasets import examples_input, merge
+from generator.figures import DatasetRegistry, FigureContext, FigureOutput, ModelRegistry
 from generator.jobs import seed_everything, to_pil
 from generator.registry import builder_registry
 
@@ -43,7 +45,13 @@ CASES: dict[str, list[dict]] = {
     "model-layers": [{"model": "planted", "input_size": 64}],
     "unit-weights": [{"model": "planted", "layer": "relu2", "units": ["0"], "k": 2,
                       "icon_size": 32, "icon_steps": 2, "input_size": 64}],
+    "dataset-scan": [{"model": "planted", "dataset": "procedural", "layers": ["relu1", "relu2"],
+                      "start": 0, "stop": 48, "k": 3}],
+    "dataset-examples": [{"model": "planted", "layer": "relu2", "dataset": "procedural",
+                          "units": ["0-1"], "k": 3, "sign": "positive"}],
 }
+DATASETS = {"procedural": Dataset(source="builtin:procedural", size=48, batch=16)}
+"""The built-in procedural dataset, small: the dataset builders' cases read it."""
 IMAGE_TOLERANCE = 0.02
 """Largest mean absolute difference of two images in [0, 1]."""
 
@@ -71,8 +79,10 @@ def contexts(home: Path, tmp_path_factory) -> dict[str, FigureContext]:
             models = ModelRegistry(MODELS, home, device)
             for name in MODELS:
                 models[name]
+            datasets = DatasetRegistry({name: d.model_dump() | {"side": d.side}
+                                        for name, d in DATASETS.items()}, home)
             found[device] = FigureContext(tmp_path_factory.mktemp(device), models, device, 0,
-                                          lambda done, total=1.0: None)
+                                          lambda done, total=1.0: None, datasets)
     return found
 
 
@@ -91,8 +101,17 @@ def test_a_builder_on_the_device_equals_the_cpu(name: str, params: dict, context
     outputs = []
     for device in ("cpu", gpu_device()):
         seed_everything(0)
+        if name == "dataset-examples":  # the build hands it its units' merged scan results
+            contexts[device].inputs = examples_input(scanned(contexts["cpu"]), params)
         outputs.append(builder(contexts[device], **params))
     assert_close(*outputs)
+
+
+def scanned(ctx: FigureContext) -> dict:
+    """The procedural dataset scanned on the CPU in one shard, reduced as the build does."""
+    scan = builder_registry(REPO).builders["dataset-scan"].fn
+    (case,) = CASES["dataset-scan"]
+    return merge([scan(ctx, **case).data])
 
 
 def assert_close(cpu: FigureOutput, other: FigureOutput) -> None:
