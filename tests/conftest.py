@@ -78,15 +78,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def share_out(items: list[pytest.Item]) -> None:
-    """For ``make test``'s two pytest-xdist workers (``--dist loadgroup``): ``slow`` tests
-    first, so the longest one runs beside the rest instead of after it; tests that share one
-    Ray cluster, or one built site in Chromium, on one worker (each worker would start its own)."""
+    """For ``make test``'s pytest-xdist workers (``--dist loadfile``: a file's tests share a
+    worker, so one Ray cluster or one built site serves a whole module): ``slow`` tests first,
+    so the file of the longest one starts at once and runs beside the rest, not after them."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable
-    for item in items:
-        if item.get_closest_marker("ray"):
-            item.add_marker(pytest.mark.xdist_group("ray"))
-        elif item.get_closest_marker("browser"):
-            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 REQUIRE_RAY = "THREAD_REQUIRE_RAY"
