@@ -10,10 +10,10 @@ site: setup  ## set up and build the demo site into _site/
 	$(BIN)/thread build
 
 test: setup  ## set up and run the whole test suite (on every core: pytest-xdist)
-	$(BIN)/python -m pytest -n auto --dist loadfile
+	$(BIN)/python -m pytest -n auto --dist loadfile --no-loadscope-reorder
 
 fast-test: setup  ## everything but the browser tests (Chromium, axe, HTML validator)
-	$(BIN)/python -m pytest -n auto --dist loadfile -m "not browser"
+	$(BIN)/python -m pytest -n auto --dist loadfile --no-loadscope-reorder -m "not browser"
 
 # setup installs the figures and cluster extras, so a torch or Ray test that would skip (the
 # extra missing) fails instead.

@@ -80,8 +80,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def share_out(items: list[pytest.Item]) -> None:
     """For ``make test``'s pytest-xdist workers (``--dist loadfile``: a file's tests share a
     worker, so one Ray cluster or one built site serves a whole module): ``slow`` tests first,
-    so the file of the longest one starts at once and runs beside the rest, not after them."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable
+    so the file of the longest one starts at once and runs beside the rest, not after them;
+    ``browser`` tests last: their Chromium lives for the worker's session, and its threads keep
+    :mod:`generator.parallel` from forking in any test that runs after them there."""
+    items.sort(key=lambda item: (item.get_closest_marker("slow") is None,
+                                 item.get_closest_marker("browser") is not None))  # stable
 
 
 REQUIRE_RAY = "THREAD_REQUIRE_RAY"
