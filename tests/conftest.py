@@ -57,7 +57,7 @@ def without_torch_message() -> str:
             "(install the figures extra: pip install -e '.[figures]')")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Skip ``torch`` tests when the figures extra is missing, unless make test requires it;
     ``ray`` tests likewise without the cluster extra, ``gpu`` tests without a CUDA device."""
     if missing_figures_extra() and not torch_required():
@@ -74,7 +74,34 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     reason = no_gpu_reason() if gpu else None
     for item in gpu if reason else []:
         item.add_marker(pytest.mark.skip(reason=reason))
+    run_once(config, items)
     share_out(items)
+
+
+PR_JOB_PROOF = ("tests/test_workflows_torchless.py::"
+                "test_the_pull_request_job_passes_without_torch_and_skips_torch_tests")
+"""Runs the pull-request job, whose pytest step runs every test not marked torch, ray, gpu or
+browser (and not in that file) in an environment without the figures and cluster extras."""
+RUN_TWICE = "THREAD_RUN_TWICE"
+"""Set to 1 to run the torch-free tests here as well as inside the pull-request job's proof."""
+HERE_ONLY = ("torch", "ray", "gpu", "browser")
+
+
+def run_once(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """When the PR-job proof is selected (``make test``), each torch-free test runs once: inside
+    that proof, without torch, where a contributor's pull request runs it. Running them here
+    too doubled the suite's time (it must stay under 10 minutes on 2 cores)."""
+    if os.environ.get(RUN_TWICE, "") not in ("", "0"):
+        return
+    if not any(item.nodeid == PR_JOB_PROOF for item in items):
+        return
+    proof_file = PR_JOB_PROOF.partition("::")[0]
+    inside = [item for item in items if not item.nodeid.startswith(proof_file)
+              and not any(item.get_closest_marker(mark) for mark in HERE_ONLY)]
+    if inside:
+        config.hook.pytest_deselected(items=inside)
+        chosen = set(map(id, inside))
+        items[:] = [item for item in items if id(item) not in chosen]
 
 
 def share_out(items: list[pytest.Item]) -> None:
@@ -158,6 +185,22 @@ def site(tmp_path: Path) -> Path:
 def thread_cli(*args: str):
     """Run the ``thread`` command as a user would, in this process."""
     return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+DEMO_PARTS = ("site.toml", "content", "figures", "theme")
+"""What the demo site is made of (its committed figure store is under figures/)."""
+
+
+def copy_demo(target: Path) -> Path:
+    """A copy of the demo site at ``target``; its committed store is fresh, so nothing computes."""
+    target.mkdir(parents=True)
+    for part in DEMO_PARTS:
+        if (REPO / part).is_dir():
+            shutil.copytree(REPO / part, target / part,
+                            ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(REPO / part, target / part)
+    return target
 
 
 def build_site(site: Path, *args: str):

@@ -5,31 +5,21 @@ without torch."""
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, thread_cli
+from conftest import copy_demo, thread_cli
 from test_workflows_torchless import fresh_copy, torchless_env
 
 from generator import build as pipeline
-
-DEMO_PARTS = ("site.toml", "content", "figures", "theme")
 
 
 @pytest.fixture
 def demo(tmp_path: Path) -> Path:
     """A copy of the demo site and its committed store."""
-    site = tmp_path / "site"
-    site.mkdir()
-    for part in DEMO_PARTS:
-        if (REPO / part).is_dir():
-            shutil.copytree(REPO / part, site / part, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy(REPO / part, site / part)
-    return site
+    return copy_demo(tmp_path / "site")
 
 
 def set_atlas(site: Path, entries: str) -> None:

@@ -12,10 +12,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, child_env, copy_site, thread_cli
+from conftest import REPO, child_env, copy_demo, copy_site, thread_cli
 from test_workflows import commands, load
 
-DEMO_PARTS = ("site.toml", "content", "figures", "theme")
 FEATURES = "content/planted/planting-features.md"
 LIMITS = "content/planted/limits-of-planting.md"
 
@@ -23,14 +22,7 @@ LIMITS = "content/planted/limits-of-planting.md"
 @pytest.fixture
 def demo(tmp_path: Path) -> Path:
     """A copy of the demo site; its committed figure store is fresh, so nothing computes."""
-    site = tmp_path / "site"
-    site.mkdir()
-    for part in DEMO_PARTS:
-        if (REPO / part).is_dir():
-            shutil.copytree(REPO / part, site / part, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy(REPO / part, site / part)
-    return site
+    return copy_demo(tmp_path / "site")
 
 
 def append(site: Path, rel: str, text: str) -> int:
