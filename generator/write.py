@@ -96,6 +96,11 @@ def write_site(outputs: Output, out_dir: Path, previous: dict | None = None,
 
 def _replace(outputs: Output, out_dir: Path, written: list[str]) -> dict:
     """Write a complete new site beside ``out_dir`` and swap it in."""
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)  # `--out new/folder/site`
+    except OSError as exc:
+        raise OutputRefused(f"{out_dir}: cannot make its parent folder: "
+                            f"{exc.strerror or exc}") from None
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
     try:
         (staging / MARKER).write_bytes(MARKER_TEXT)

@@ -224,3 +224,15 @@ def test_folders_named_in_site_toml_stay_inside_the_site(table: str, key: str,
     assert result.exit_code == 1
     assert result.stderr.startswith(f"site.toml:{line}: {table}.{key}: folder '../elsewhere' is "
                                     "outside the site root")
+
+
+def test_out_in_folders_that_do_not_exist_yet_is_made(tmp_path: Path) -> None:
+    site = copy_site(tmp_path / "site")
+    out = tmp_path / "new" / "deeper" / "public"
+    result = thread_cli("build", "--root", site, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert (out / "index.html").is_file()
+    (tmp_path / "file").write_text("not a folder")
+    result = thread_cli("build", "--root", site, "--out", tmp_path / "file" / "public")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "cannot make its parent folder" in result.output
