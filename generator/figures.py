@@ -293,8 +293,11 @@ def _exec_package(init: Path, folders: list[Path]):
 
 
 def _defines_builder(path: Path) -> bool:
+    text = path.read_text(encoding="utf-8")
+    if "builder" not in text:  # most modules are research code: no parse needed
+        return False
     try:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = ast.parse(text)
     except SyntaxError:
         return True  # import it, so the user sees the syntax error with its line
     return any(isinstance(d, ast.Call) and getattr(d.func, "id", getattr(d.func, "attr", "")) == "builder"

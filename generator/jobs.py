@@ -138,6 +138,13 @@ def seed_everything(seed: int) -> None:
 
 def installed_versions() -> dict[str, str | None]:
     """Versions of the figure toolchain, read from package metadata (imports nothing)."""
+    return dict(_installed_versions())
+
+
+@lru_cache(maxsize=1)
+def _installed_versions() -> dict[str, str | None]:
+    """Read once per process: reading metadata cost 0.14 s of a 1.1 s one-edit build (64 reads,
+    one per store lookup round)."""
     from importlib.metadata import PackageNotFoundError, version
 
     versions: dict[str, str | None] = {}
