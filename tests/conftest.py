@@ -203,6 +203,18 @@ def copy_demo(target: Path) -> Path:
     return target
 
 
+def inception_home(folder: Path) -> Path:
+    """A torch home at ``folder`` whose hub cache holds InceptionV1 with random weights (seed 0):
+    the real loading code runs, with no download."""
+    import torch
+    from lucent.modelzoo import inceptionv1
+
+    (folder / "hub" / "checkpoints").mkdir(parents=True)
+    torch.manual_seed(0)
+    torch.save(inceptionv1().state_dict(), folder / "hub" / "checkpoints" / "inception5h.pth")
+    return folder
+
+
 def build_site(site: Path, *args: str):
     """``thread build --root site ...`` in this process."""
     return thread_cli("build", "--root", site, *args)

@@ -10,6 +10,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from conftest import inception_home
+
 from generator.figures import FigureContext, ModelRegistry
 from generator.jobs import Job, encode_output, run_job
 
@@ -24,12 +26,7 @@ MODELS = {"planted": {"source": "builtin:planted"},
 @pytest.fixture(scope="module")
 def ctx(tmp_path_factory) -> FigureContext:
     """A context whose registry loads InceptionV1 from random weights in a private hub cache."""
-    from lucent.modelzoo import inceptionv1
-
-    home = tmp_path_factory.mktemp("torch-home")
-    (home / "hub" / "checkpoints").mkdir(parents=True)
-    torch.manual_seed(0)
-    torch.save(inceptionv1().state_dict(), home / "hub" / "checkpoints" / "inception5h.pth")
+    home = inception_home(tmp_path_factory.mktemp("torch-home"))
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TORCH_HOME", str(home))
         registry = ModelRegistry(MODELS, home, "cpu")

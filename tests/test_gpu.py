@@ -15,7 +15,7 @@ import math
 from pathlib import Path
 
 import pytest
-from conftest import REPO, gpu_device
+from conftest import REPO, gpu_device, inception_home
 
 from generator.config import Dataset
 from generator.datasets import examples_input, merge
@@ -59,14 +59,7 @@ IMAGE_TOLERANCE = 0.02
 @pytest.fixture(scope="module")
 def home(tmp_path_factory) -> Path:
     """A torch home whose hub cache holds InceptionV1 with random (seeded) weights."""
-    import torch
-    from lucent.modelzoo import inceptionv1
-
-    home = tmp_path_factory.mktemp("torch-home")
-    (home / "hub" / "checkpoints").mkdir(parents=True)
-    torch.manual_seed(0)
-    torch.save(inceptionv1().state_dict(), home / "hub" / "checkpoints" / "inception5h.pth")
-    return home
+    return inception_home(tmp_path_factory.mktemp("torch-home"))
 
 
 @pytest.fixture(scope="module")
