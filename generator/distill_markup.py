@@ -6,8 +6,8 @@ references). What has a Markdown form becomes it:
 
 - ``<d-cite key="a,b"></d-cite>`` → a citation, as ``[@a; @b]``;
 - ``<d-footnote>…</d-footnote>`` → a footnote, as ``^[…]`` (its text is Markdown);
-- ``<d-math>…</d-math>`` → inline maths, as ``$…$``; ``<d-math block>…</d-math>`` → display
-  maths, as ``$$…$$`` (a block when it stands alone in its paragraph).
+- ``<d-math>…</d-math>`` → inline maths, as ``$…$``; ``<d-math block>…</d-math>`` →
+  display maths, as ``$$…$$`` (a block when it stands alone in its paragraph).
 
 Any other ``<d-…>`` tag (``d-figure``, ``d-article``, ``d-byline``...), and any of the above
 inside an HTML block, where Markdown cannot reach it, is an error at its line that names
@@ -30,6 +30,7 @@ MATH = re.compile(r"<d-math(\s+block(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|\S+))?)?\s*>
 FOOTNOTE_OPEN = re.compile(r"<d-footnote(?:\s+[^>]*)?>", re.IGNORECASE)
 FOOTNOTE_CLOSE = re.compile(r"</d-footnote\s*>", re.IGNORECASE)
 BLOCK_MATH = re.compile(rf"\s*{MATH.pattern}\s*", re.IGNORECASE | re.DOTALL)
+INLINE_START = re.compile(r"\s*<d-(?:cite|footnote|math)\b", re.IGNORECASE)
 
 INSTEAD = {
     "d-cite": "write [@key], or [@a; @b] for several, in Markdown",
@@ -56,12 +57,13 @@ def distill_markup_plugin(md: MarkdownIt) -> None:
     (added after generator/markdown.py's ``positions`` rule, which gives inline tokens
     their line)."""
     md.inline.ruler.before("html_inline", "distill_inline", _distill_inline)
-    md.core.ruler.before("positions", "distill_blocks", _distill_blocks)
+    # before footnote_tail, which lists the notes the paragraphs made here may add
+    md.core.ruler.after("inline", "distill_blocks", _distill_blocks)
     md.core.ruler.push("distill_leftovers", _distill_leftovers)
 
 
 def _distill_inline(state, silent: bool) -> bool:
-    if state.src[state.pos] != "<" or not state.src.startswith("<d-", state.pos):
+    if state.src[state.pos] != "<" or state.src[state.pos + 1: state.pos + 3].lower() != "d-":
         return False
     return any(rule(state, silent) for rule in (_cite, _math, _footnote))
 
@@ -112,13 +114,16 @@ def _footnote(state, silent: bool) -> bool:
 
 def _distill_blocks(state) -> None:
     """``<d-math block>`` on lines of its own (an HTML block to CommonMark), or alone in its
-    paragraph → a maths block."""
+    paragraph → a maths block; an HTML block that starts with ``<d-cite>``, ``<d-footnote>``
+    or ``<d-math>`` (the tag alone on its first line) → a paragraph, read as Markdown."""
     tokens, kept = state.tokens, []
     index = 0
     while index < len(tokens):
         token = tokens[index]
         if token.type == "html_block" and (match := BLOCK_MATH.fullmatch(token.content)):
             kept.append(_math_block(token, match.group(2)))
+        elif token.type == "html_block" and INLINE_START.match(token.content):
+            kept += _paragraph(state, token)
         elif token.type == "paragraph_open" and _lone_display(tokens[index + 1]):
             kept.append(_math_block(token, tokens[index + 1].children[0].content))
             index += 2  # the inline and paragraph_close tokens
@@ -126,6 +131,14 @@ def _distill_blocks(state) -> None:
             kept.append(token)
         index += 1
     state.tokens[:] = kept
+
+
+def _paragraph(state, block: Token) -> list[Token]:
+    inline = Token("inline", "", 0, map=block.map, content=block.content.strip())
+    inline.children = []
+    state.md.inline.parse(inline.content, state.md, state.env, inline.children)
+    return [Token("paragraph_open", "p", 1, map=block.map, block=True), inline,
+            Token("paragraph_close", "p", -1, block=True)]
 
 
 def _lone_display(token: Token) -> bool:

@@ -45,7 +45,9 @@ def test_d_cite_becomes_a_citation_that_reaches_the_references(built: Path) -> N
     html = page(built)
     body = html[html.index('<div class="d-body'):html.index('<footer class="d-appendix')]
     numbers = re.findall(r'class="cite-link"[^>]*>(\[[^\]]*\])</a>', body)
-    assert numbers == ["[1]", "[1, 2]", "[1]", "[2]"]  # text, text, footnote card, aside
+    # text, text, the footnote's card, the aside, <D-CITE KEY=...> alone on its line
+    assert numbers == ["[1]", "[1, 2]", "[1]", "[2]", "[1]"]
+    assert re.search(r'<p><span class="has-card citation">.*?</span></span>\nstarted it', body)
     appendix = html[html.index('id="references"'):]
     assert re.findall(r'<li id="ref-([^"]+)"', appendix) == ["olah2017feature",
                                                              "cammarata2020curve"]

@@ -78,7 +78,8 @@ def test_and_others_is_et_al_everywhere(built) -> None:
     appendix = html[html.index('id="references"'):]
     assert "Christian Szegedy, Wei Liu, Yangqing Jia, et al. <span" in appendix
     assert "Nick Cammarata, Gabriel Goh, Shan Carter, et al. <span" in appendix
-    assert '<span class="card-authors">Christian Szegedy, Wei Liu, Yangqing Jia, et al.</span>' in html
+    assert ('<span class="card-authors">Christian Szegedy, Wei Liu, Yangqing Jia, et al.</span>'
+            in html)
     data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', html,
                                 re.DOTALL).group(1))
     szegedy = next(c for c in data["citation"] if c["name"] == "Going deeper with convolutions")
@@ -137,3 +138,15 @@ def test_a_repeat_in_the_site_wide_bibliography_is_told_once(tmp_path: Path) -> 
     assert result.exit_code == 0, result.output
     assert [line for line in result.output.splitlines() if "repeated" in line] == [
         "shared.bib:7: warning: repeated key 'knuth1984' (first at line 1); the first entry wins"]
+
+
+def test_myst_in_text_role_matches_the_bare_form(tmp_path: Path) -> None:
+    site = fresh_site(tmp_path / "site")
+    article = site / ARTICLE
+    cited = "{cite:t}`zeiler2014visualizing,olah2017feature`"
+    article.write_text(article.read_text() + f"\nAs {cited} did.\n")
+    result = thread_cli("build", "--root", site)
+    assert result.exit_code == 0, result.output
+    text = without_cards((site / "_site/circuits/zoom/index.html").read_text())
+    assert re.search(r"As Zeiler and Fergus <span [^>]*><a [^>]*>\[4\]</a>(</span>)+, Olah "
+                     r"et al\. <span [^>]*><a [^>]*>\[1\]</a>(</span>)+ did\.", text)

@@ -89,7 +89,9 @@ def _pandoc_citation(state, silent: bool) -> bool:
 def _pandoc_in_text(state, silent: bool) -> bool:
     """``@key`` not after a letter, digit or ``@``, and not inside a link's text."""
     pos = state.pos
-    if state.src[pos] != "@" or state.linkLevel > 0 or (pos and re.match(r"[\w@]", state.src[pos - 1])):
+    if state.src[pos] != "@" or state.linkLevel > 0:
+        return False
+    if pos and re.match(r"[\w@]", state.src[pos - 1]):  # an e-mail address, or @@
         return False
     match = IN_TEXT.match(state.src, pos)
     if not match:
@@ -124,6 +126,7 @@ def check_cite(call, resolver) -> None:
     numbered = [(resolver.cite(call.document, item.key), known[item.key], item) for item in items]
     call.data["references"] = sorted({n: ref for n, ref, _ in numbered}.items(),
                                      key=lambda entry: entry[0])
+    call.data["in_order"] = [(n, ref) for n, ref, _ in numbered]
     if any(item.prefix or item.locator for item in items):  # the author's order and words
         call.data["label"] = "; ".join(" ".join(filter(None, [item.prefix, str(n)]))
                                        + (f", {item.locator}" if item.locator else "")
@@ -151,12 +154,13 @@ def check_cite_in_text(call, resolver) -> None:
 
 @role("cite:t", check=check_cite_in_text)
 def cite_in_text(call, ctx) -> str:
-    """"Olah et al. [3]": the names, then the number's card, for each key."""
-    if "references" not in call.data:  # an @word that is no key (warned): the text itself
+    """"Olah et al. [3]": the names, then the number's card, for each key in the author's
+    order."""
+    if not call.data.get("in_order"):  # an @word that is no key (warned): the text itself
         return str(escape(call.argument))
     return ", ".join(f"{escape(ref.in_text)} " + ctx.card("citation", refs=[(n, ref)],
                                                          index=ctx.next_card())
-                     for n, ref in call.data["references"])
+                     for n, ref in call.data["in_order"])
 
 
 def check_ref(call, resolver) -> None:
