@@ -92,7 +92,7 @@ def test_and_others_is_et_al_everywhere(built) -> None:
 def test_pandoc_prefix_locator_and_suppress_author(built) -> None:
     _, html = built
     assert numbers(html) == ["[1]", "[see 2, p. 3]", "[3; 4, chap. 2]", "[1]", "[5]", "[5]",
-                             "[6]", "[6]"]
+                             "[6]", "[6, fig. 2]"]
     assert "[-@" not in html and "[see @" not in html
 
 
@@ -101,7 +101,7 @@ def test_in_text_citations_name_the_authors(built) -> None:
     text = without_cards(html)
     assert re.search(r'as Olah et al\. <span class="has-card citation"><a [^>]*>\[1\]</a>', text)
     assert re.search(r'as Mordvintsev et al\. <span class="has-card citation">', text)
-    assert re.search(r"found by Cammarata et al\. <span", text)
+    assert re.search(r"found by Cammarata et al\. <span [^>]*><a [^>]*>\[6, fig\. 2\]</a>", text)
     assert "author@example.org" in text  # an e-mail address stays text
     assert "and @handle is escaped" in text  # \@ is text
 

@@ -6,9 +6,10 @@
   (``[see 3, p. 3]``); ``[-@key]`` (suppress the author) is the plain number, since numbers
   name no author anyway.
 - ``@key`` in running text (Pandoc) and ``{cite:t}`key` `` (MyST) cite in text: the authors'
-  family names, then the number ("Olah et al. [3]"). ``@`` after a letter or digit (an e-mail
-  address) is text, as is ``\\@``; an ``@word`` that is no key of the bibliography is told as a
-  warning and shown as written.
+  family names, then the number ("Olah et al. [3]"); ``@key [p. 3]`` adds a locator
+  ("Olah et al. [3, p. 3]"). ``@`` after a letter or digit (an e-mail address) is text, as is
+  ``\\@``; an ``@word`` that is no key of the bibliography is told as a warning and shown as
+  written.
 - ``{ref}`label` `` links to a labelled figure, equation or section of the same article and
   previews it in a card.
 """
@@ -31,7 +32,8 @@ BRACKETED = re.compile(r"\[([^\[\]]*@[^\[\]]*)\](?![(\[])")
 """``[...@key...]`` not followed by ``(`` or ``[`` (then it is a link's text)."""
 ITEM = re.compile(rf"(?P<prefix>(?:.*?\s)?)(?P<suppress>-?)@+(?P<key>{KEY})(?P<rest>.*)",
                   re.DOTALL)
-IN_TEXT = re.compile(rf"@(?P<key>{KEY})")
+IN_TEXT = re.compile(rf"@(?P<key>{KEY})(?:\s?\[(?P<locator>[^\[\]@^][^\[\]@]*)\](?![(\[]))?")
+"""In-text ``@key``, with Pandoc's locator after it if any: ``@key [p. 3]``."""
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,7 @@ def _pandoc_in_text(state, silent: bool) -> bool:
     if not silent:
         token = state.push("myst_role", "", 0)
         token.meta = {"name": "cite:t"}
-        token.content = "@" + match.group("key")
+        token.content = match.group()
     state.pos = match.end()
     return True
 
@@ -110,7 +112,12 @@ def _line(call, text: str) -> int:
 
 
 def check_cite(call, resolver) -> None:
-    items = citation_items(call.argument) or []
+    _number(call, resolver, citation_items(call.argument) or [])
+
+
+def _number(call, resolver, items: list[CiteItem]) -> None:
+    """Check the keys and number them: ``call.data`` gets the numbered references, in number
+    order and in the author's order, and the text between the brackets if it has words."""
     if not items:
         raise SiteError(call.path, call.line, "a citation needs at least one key")
     known = call.document.references
@@ -126,11 +133,15 @@ def check_cite(call, resolver) -> None:
     numbered = [(resolver.cite(call.document, item.key), known[item.key], item) for item in items]
     call.data["references"] = sorted({n: ref for n, ref, _ in numbered}.items(),
                                      key=lambda entry: entry[0])
-    call.data["in_order"] = [(n, ref) for n, ref, _ in numbered]
+    call.data["in_order"] = [(n, ref, _label(n, item)) for n, ref, item in numbered]
     if any(item.prefix or item.locator for item in items):  # the author's order and words
-        call.data["label"] = "; ".join(" ".join(filter(None, [item.prefix, str(n)]))
-                                       + (f", {item.locator}" if item.locator else "")
-                                       for n, _, item in numbered)
+        call.data["label"] = "; ".join(label for _, _, label in call.data["in_order"])
+
+
+def _label(number: int, item: CiteItem) -> str:
+    """``see 3, p. 4``: one item as its brackets show it."""
+    text = " ".join(filter(None, [item.prefix, str(number)]))
+    return f"{text}, {item.locator}" if item.locator else text
 
 
 @role("cite", check=check_cite)
@@ -140,15 +151,19 @@ def cite(call, ctx) -> str:
 
 
 def check_cite_in_text(call, resolver) -> None:
-    """``{cite:t}`a,b` `` or Pandoc's bare ``@a``; an ``@word`` that is no key is a warning."""
-    if not call.argument.startswith("@"):
+    """``{cite:t}`a,b` `` or Pandoc's bare ``@a [p. 3]``; an ``@word`` that is no key is a
+    warning."""
+    match = IN_TEXT.fullmatch(call.argument)
+    if match is None:
         return check_cite(call, resolver)
-    key, known = call.argument[1:], call.document.references
-    if key.strip("{}") in known or call.document.references_incomplete:
-        return check_cite(call, resolver)
+    key, known = _unbrace(match.group("key")), call.document.references
+    if key in known or call.document.references_incomplete:
+        locator = " ".join((match.group("locator") or "").split())
+        return _number(call, resolver, [CiteItem(key, locator=locator, at=call.argument)])
+    at_word = "@" + match.group("key")
     hint = did_you_mean(key, set(known))
-    hint = (f"{hint} " if hint else "") + f"write \\{call.argument} if it is not a citation"
-    raise SiteError(call.path, call.line, f"'{call.argument}' is not a citation key of this "
+    hint = (f"{hint} " if hint else "") + f"write \\{at_word} if it is not a citation"
+    raise SiteError(call.path, call.line, f"'{at_word}' is not a citation key of this "
                     "document's bibliography; shown as text", hint, warning=True)
 
 
@@ -159,8 +174,8 @@ def cite_in_text(call, ctx) -> str:
     if not call.data.get("in_order"):  # an @word that is no key (warned): the text itself
         return str(escape(call.argument))
     return ", ".join(f"{escape(ref.in_text)} " + ctx.card("citation", refs=[(n, ref)],
-                                                         index=ctx.next_card())
-                     for n, ref in call.data["in_order"])
+                                                         index=ctx.next_card(), label=label)
+                     for n, ref, label in call.data["in_order"])
 
 
 def check_ref(call, resolver) -> None:
