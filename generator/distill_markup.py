@@ -30,6 +30,7 @@ MATH = re.compile(r"<d-math(\s+block(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|\S+))?)?\s*>
 FOOTNOTE_OPEN = re.compile(r"<d-footnote(?:\s+[^>]*)?>", re.IGNORECASE)
 FOOTNOTE_CLOSE = re.compile(r"</d-footnote\s*>", re.IGNORECASE)
 BLOCK_MATH = re.compile(rf"\s*{MATH.pattern}\s*", re.IGNORECASE | re.DOTALL)
+COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
 INLINE_START = re.compile(r"\s*<d-(?:cite|footnote|math)\b", re.IGNORECASE)
 
 INSTEAD = {
@@ -158,7 +159,7 @@ def _distill_leftovers(state) -> None:
     no opening one came before)."""
     env, told, opened = state.env, set(), set()
     for line, token in _raw_html(state.tokens, env):
-        for match in TAG.finditer(token.content):
+        for match in TAG.finditer(_without_comments(token.content)):
             name = match.group(1).lower()
             if "/" in match.group(0) and name in opened:
                 continue
@@ -168,6 +169,11 @@ def _distill_leftovers(state) -> None:
                 told.add((where, name))
                 env["errors"].add(env["path"], where, _message(name, token, match),
                                   INSTEAD.get(name, "write Markdown or a directive instead"))
+
+
+def _without_comments(content: str) -> str:
+    """``<!-- … -->`` blanked out, line breaks kept: a commented-out tag shows nothing."""
+    return COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), content)
 
 
 def _message(name: str, token: Token, match: re.Match) -> str:

@@ -83,6 +83,8 @@ Text <d-cite></d-cite> and <d-footnote>never closed
 <d-hover-box>inline</d-hover-box> and </d-title>
 
 <d-article>
+
+<!-- <d-figure> in a comment shows nothing, and is no error -->
 """
 
 
