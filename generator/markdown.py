@@ -31,6 +31,7 @@ from pygments.util import ClassNotFound
 from generator.config import link_url
 from generator.directives import Call
 from generator.directives.cite import pandoc_citations_plugin
+from generator.distill_markup import distill_markup_plugin
 from generator.errors import ErrorCollector, did_you_mean
 
 DIRECTIVE_INFO = re.compile(r"^\{([A-Za-z][\w-]*)\}\s*(.*)$")
@@ -76,6 +77,7 @@ def create_markdown() -> MarkdownIt:
     md.core.ruler.before("anchor", "labels", _labels_rule)
     md.core.ruler.push("positions", _positions_rule)
     md.core.ruler.push("footnote_loops", _footnote_loops_rule)
+    md.use(distill_markup_plugin)  # after "positions": it reports leftovers at their lines
     md.add_render_rule("directive", _render_directive)
     md.add_render_rule("myst_role", _render_role)
     md.add_render_rule("math_inline", _render_math)
