@@ -19,6 +19,8 @@ fixes what Chromium still draws wrong:
   ``W^h_{OV}``: the letter's italic correction (from the font) moves it out, as TeX does;
 - a prime is a superscript (``x'`` is ``<msup>``), but the Unicode prime is already raised, so it
   floated high and small: it follows its base in the row instead, as unicode-math sets it;
+- ``scriptlevel`` on a table is MathML Core but not valid HTML (the Nu checker knows MathML 3):
+  it becomes its CSS property, ``math-depth``;
 - a combining accent (``\\vec``'s U+20D7) has no width of its own and was drawn left of its
   base: it is put on a no-break space, which centres it.
 
@@ -225,6 +227,15 @@ def centre_combining_accents(math: Element) -> None:
             accent.text = "\u00a0" + accent.text
 
 
+def script_levels_as_css(math: Element) -> None:
+    """``<mtable scriptlevel="0">`` → ``style="math-depth: 0"``, which the Nu checker accepts."""
+    for element in math.iter():
+        level = element.attrib.pop("scriptlevel", None) if element.tag != "mstyle" else None
+        if level is not None:
+            depth = f"add({level})" if level[:1] in "+-" else level
+            element.set("style", "; ".join(filter(None, [element.get("style"), f"math-depth: {depth}"])))
+
+
 FIXES = (wrap_scripted_delimiters, replace_enclosures, unstretch_flat_fences, tighten_sized_delimiters,
-         unscript_primes, correct_italic_superscripts, centre_combining_accents)
+         unscript_primes, correct_italic_superscripts, centre_combining_accents, script_levels_as_css)
 """The passes over math-core's output, in order."""

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import functools
 import io
+import json
+import subprocess
 import threading
 from collections.abc import Iterator
 from http.server import ThreadingHTTPServer
@@ -17,7 +19,8 @@ from PIL import Image
 
 from generator import build as pipeline
 
-from .conftest import REPO, WIDTHS, SiteHandler
+from .conftest import REPO, WIDTHS, SiteHandler, ensure_installed
+from .test_html_valid import JAVA, vnu_jar
 
 pytestmark = pytest.mark.browser
 
@@ -26,9 +29,14 @@ PAGE = "maths/formulas/"
 
 
 @pytest.fixture(scope="module")
-def maths_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The fixture site, built and served under its base path; the formulas page's URL."""
-    built = pipeline.run(FIXTURE, out=tmp_path_factory.mktemp("maths") / "site")
+def maths_site(tmp_path_factory: pytest.TempPathFactory) -> pipeline.Build:
+    return pipeline.run(FIXTURE, out=tmp_path_factory.mktemp("maths") / "site")
+
+
+@pytest.fixture(scope="module")
+def maths_url(maths_site: pipeline.Build) -> Iterator[str]:
+    """The fixture site, served under its base path; the formulas page's URL."""
+    built = maths_site
     handler = type("Handler", (SiteHandler,), {"base_path": "/maths/"})
     server = ThreadingHTTPServer(("127.0.0.1", 0),
                                  functools.partial(handler, directory=str(built.out_dir)))
@@ -156,3 +164,13 @@ def test_wide_formulas_scroll_inside_their_box_not_the_page(pages, width: int) -
     geometry = page.evaluate("""() => ({page: document.scrollingElement.scrollWidth,
                                         view: document.documentElement.clientWidth})""")
     assert geometry["page"] <= geometry["view"]
+
+
+def test_the_formulas_page_is_valid_html(maths_site: pipeline.Build) -> None:
+    java = ensure_installed(JAVA, "openjdk-17-jre-headless")
+    page = maths_site.out_dir / PAGE / "index.html"
+    checked = subprocess.run([str(java), "-jar", str(vnu_jar()), "--errors-only",
+                              "--format", "json", str(page)],
+                             capture_output=True, text=True, timeout=120, check=False)
+    messages = json.loads(checked.stderr or checked.stdout)["messages"]
+    assert [m["message"] for m in messages if m["type"] != "info"] == []
