@@ -7,8 +7,8 @@ fixes what Chromium still draws wrong:
 
 - a sized delimiter that carries a script (``\\Big)^2``) is the base of ``<msup>``, where Chromium
   does not stretch it: it is wrapped in an ``<mrow>``, where it does;
-- ``\\cancel``, ``\\bcancel``, ``\\xcancel`` and ``\\boxed`` come out as ``<menclose>``, which is not
-  in MathML Core: they become an ``<mrow>`` with a class that the theme's CSS strikes or boxes;
+- ``\\cancel``, ``\\bcancel``, ``\\xcancel`` and ``\\boxed`` come out as ``<menclose>``, which is
+  not in MathML Core: they become an ``<mrow>`` with a class that the theme's CSS strikes or boxes;
 - a stretchy delimiter is laid out as wide as its widest size variant (0.875em for Latin Modern's
   ``(``), so ``\\left( x_i \\right)`` reads "( x_i )": around content no taller than a line
   (no fraction, root, table, limits or large operator) the fences are made not stretchy, which
@@ -54,25 +54,33 @@ POSITION = re.compile(r"^(\d+): ")
 TALL = {"mfrac", "munder", "munderover", "mtable", "msqrt", "mroot"}
 """Elements that make a row taller than a line of text (a fenced row of none keeps its fences
 small); ``mover`` is tall unless it is an accent."""
-LARGE_OPERATORS = set("\u2210\u220f\u2211\u222b\u222c\u222d\u222e\u222f\u2230\u22c0\u22c1\u22c2\u22c3"
-                      "\u2a00\u2a01\u2a02\u2a04\u2a06")
+LARGE_OPERATORS = set("\u2210\u220f\u2211\u222b\u222c\u222d\u222e\u222f\u2230"
+                      "\u22c0\u22c1\u22c2\u22c3\u2a00\u2a01\u2a02\u2a04\u2a06")
+"""Operators drawn larger in display style (sums, products, integrals, big unions...)."""
 PRIMES = set("\u2032\u2033\u2034\u2057")
-LATIN_MODERN_DELIMITERS = {  # characters: (widest, ((height, width) of each size variant, ...))
-    '()': (875, ((997, 389), (1095, 422), (1195, 458), (1445, 523), (1793, 597), (2093, 663), (2393, 736), (2991, 875))),
-    '[]': (667, ((1001, 278), (1101, 340), (1201, 417), (1451, 444), (1801, 472), (2101, 499), (2401, 528), (3001, 667))),
-    '{}': (902, ((1001, 500), (1101, 540), (1201, 583), (1451, 624), (1801, 667), (2101, 707), (2401, 750), (3001, 902))),
-    '|': (278, ((1001, 278), (1203, 278), (1445, 278), (1735, 278), (2085, 278), (2503, 278), (3005, 278), (3607, 278))),
-    '‖': (424, ((1001, 398), (1203, 354), (1445, 364), (1735, 372), (2085, 386), (2503, 396), (3005, 410), (3607, 424))),
-    '⟨⟩': (908, ((1001, 389), (1101, 428), (1201, 472), (1451, 537), (1801, 611), (2101, 677), (2401, 750), (3001, 908))),
-    '⌊⌋⌈⌉': (667, ((1001, 444), (1101, 458), (1201, 472), (1451, 499), (1801, 528), (2101, 555), (2401, 583), (3001, 623))),
+LATIN_MODERN_DELIMITERS = {  # characters: (widest, ((height, width) of each size variant))
+    "()": (875, ((997, 389), (1095, 422), (1195, 458), (1445, 523),
+                 (1793, 597), (2093, 663), (2393, 736), (2991, 875))),
+    "[]": (667, ((1001, 278), (1101, 340), (1201, 417), (1451, 444),
+                 (1801, 472), (2101, 499), (2401, 528), (3001, 667))),
+    "{}": (902, ((1001, 500), (1101, 540), (1201, 583), (1451, 624),
+                 (1801, 667), (2101, 707), (2401, 750), (3001, 902))),
+    "|": (278, ((1001, 278), (1203, 278), (1445, 278), (1735, 278),
+                (2085, 278), (2503, 278), (3005, 278), (3607, 278))),
+    "‖": (424, ((1001, 398), (1203, 354), (1445, 364), (1735, 372),
+                (2085, 386), (2503, 396), (3005, 410), (3607, 424))),
+    "⟨⟩": (908, ((1001, 389), (1101, 428), (1201, 472), (1451, 537),
+                 (1801, 611), (2101, 677), (2401, 750), (3001, 908))),
+    "⌊⌋⌈⌉": (667, ((1001, 444), (1101, 458), (1201, 472), (1451, 499),
+                   (1801, 528), (2101, 555), (2401, 583), (3001, 623))),
 }
 """Latin Modern Math's vertical size variants (font units, 1000 an em), from its MATH table:
 tests/test_maths.py checks them against theme/static/fonts/latinmodern-math.otf."""
 LATIN_MODERN_ITALIC_CORRECTIONS = {
-    'B': 25, 'C': 73, 'E': 54, 'F': 134, 'H': 78, 'I': 85, 'J': 106, 'K': 68, 'M': 102, 'N': 106,
-    'P': 140, 'R': 24, 'S': 60, 'T': 148, 'U': 105, 'V': 214, 'W': 132, 'X': 51, 'Y': 209,
-    'Z': 68, 'c': 25, 'd': 24, 'f': 90, 'g': 25, 'q': 34, 'y': 28, 'z': 30, 'β': 36, 'γ': 53,
-    'δ': 36, 'ζ': 64, 'η': 27, 'ν': 58, 'ξ': 36, 'π': 25, 'ς': 74, 'σ': 24, 'τ': 102,
+    "B": 25, "C": 73, "E": 54, "F": 134, "H": 78, "I": 85, "J": 106, "K": 68, "M": 102, "N": 106,
+    "P": 140, "R": 24, "S": 60, "T": 148, "U": 105, "V": 214, "W": 132, "X": 51, "Y": 209,
+    "Z": 68, "c": 25, "d": 24, "f": 90, "g": 25, "q": 34, "y": 28, "z": 30, "β": 36, "γ": 53,
+    "δ": 36, "ζ": 64, "η": 27, "ν": 58, "ξ": 36, "π": 25, "ς": 74, "σ": 24, "τ": 102,
 }
 """Italic corrections of Latin Modern Math's italic letters (font units; 20 and up), from its
 MATH table: how far a superscript must move right to clear the letter's slant."""
@@ -119,6 +127,11 @@ def reason(message: str, latex: str) -> str:
     return message[:1].lower() + message[1:]
 
 
+def add_style(element: Element, declaration: str) -> None:
+    """Append a CSS declaration to ``element``'s ``style`` (math-core writes some itself)."""
+    element.set("style", "; ".join(filter(None, [element.get("style"), declaration])))
+
+
 def wrap_scripted_delimiters(math: Element) -> None:
     """``\\big)^2``: Chromium stretches an ``<mo>`` in a row, not one that is a script's base."""
     for parent in math.iter():
@@ -133,7 +146,7 @@ def _is_sized(element: Element) -> bool:
 
 
 def replace_enclosures(math: Element) -> None:
-    """``<menclose>`` is not MathML Core: an ``<mrow class="math-cancel">`` (drawn by CSS) instead."""
+    """``<menclose>`` is not MathML Core: an ``<mrow class="math-cancel">`` (CSS draws it)."""
     for element in math.iter("menclose"):
         notation = element.get("notation", "")
         if notation not in ENCLOSURES:
@@ -155,7 +168,8 @@ def unstretch_flat_fences(math: Element) -> None:
 
 
 def _is_stretchable(element: Element) -> bool:
-    return element.tag == "mo" and "stretchy" not in element.attrib and "minsize" not in element.attrib
+    return (element.tag == "mo" and "stretchy" not in element.attrib
+            and "minsize" not in element.attrib)
 
 
 def _is_flat(element: Element) -> bool:
@@ -177,12 +191,11 @@ def tighten_sized_delimiters(math: Element) -> None:
         target = float(size.removesuffix("em")) * 1000 * 0.99  # \big's 1.2em gets the 1195 variant
         width = next((w for height, w in variants if height >= target), widest)
         if widest > width:
-            margin = f"margin-inline: -{(widest - width) / 2000:.3f}em"
-            mo.set("style", "; ".join(filter(None, [mo.get("style"), margin])))
+            add_style(mo, f"margin-inline: -{(widest - width) / 2000:.3f}em")
 
 
 def unscript_primes(math: Element) -> None:
-    """``x'``: ``<msup>x ′</msup>`` → ``x′`` in a row; ``x'_i`` → ``<msub>(x′) i</msub>``."""
+    """``x'``: ``<msup>`` of x and ′ → x′ in a row; ``x'_i`` → ``<msub>`` of (x′) and i."""
     for parent in list(math.iter()):
         for index, child in enumerate(parent):
             if child.tag not in ("msup", "msubsup") or not _is_prime(child[-1]):
@@ -213,8 +226,7 @@ def correct_italic_superscripts(math: Element) -> None:
         correction = LATIN_MODERN_ITALIC_CORRECTIONS.get((base.text or "").strip())
         if base.tag != "mi" or len(base) or base.get("mathvariant") or correction is None:
             continue
-        margin = f"margin-inline-start: {correction / 1000 / SCRIPT_SCALE:.3f}em"
-        superscript.set("style", "; ".join(filter(None, [superscript.get("style"), margin])))
+        add_style(superscript, f"margin-inline-start: {correction / 1000 / SCRIPT_SCALE:.3f}em")
 
 
 def centre_combining_accents(math: Element) -> None:
@@ -233,9 +245,10 @@ def script_levels_as_css(math: Element) -> None:
         level = element.attrib.pop("scriptlevel", None) if element.tag != "mstyle" else None
         if level is not None:
             depth = f"add({level})" if level[:1] in "+-" else level
-            element.set("style", "; ".join(filter(None, [element.get("style"), f"math-depth: {depth}"])))
+            add_style(element, f"math-depth: {depth}")
 
 
-FIXES = (wrap_scripted_delimiters, replace_enclosures, unstretch_flat_fences, tighten_sized_delimiters,
-         unscript_primes, correct_italic_superscripts, centre_combining_accents, script_levels_as_css)
+FIXES = (wrap_scripted_delimiters, replace_enclosures, unstretch_flat_fences,
+         tighten_sized_delimiters, unscript_primes, correct_italic_superscripts,
+         centre_combining_accents, script_levels_as_css)
 """The passes over math-core's output, in order."""

@@ -90,7 +90,8 @@ def test_operator_names_are_one_token(latex: str, name: str):
 
 def test_a_subscript_is_a_subscript():
     math = tree("k_w")
-    assert math[0].tag == "msub" and [(c.tag, c.text) for c in math[0]] == [("mi", "k"), ("mi", "w")]
+    assert math[0].tag == "msub"
+    assert [(c.tag, c.text) for c in math[0]] == [("mi", "k"), ("mi", "w")]
     inline = tree(r"\sum_{k_h, k_w} W", display=False)
     assert len([s for s in inline.iter("msub") if s[0].text == "k"]) == 2
 

@@ -139,12 +139,14 @@ def test_bold_letters_are_drawn_bold(pages) -> None:
 
 def test_k_w_reads_as_k_sub_w(pages) -> None:
     page, _ = pages[1280]
-    k, w = page.evaluate("""() => [...document.querySelector('.d-body > p msub').children].map(e => {
+    k, w = page.evaluate("""() => [...document.querySelector('.d-body > p msub').children]
+                                     .map(e => {
         const r = e.getBoundingClientRect();
         return {bottom: r.bottom, left: r.left, right: r.right,
                 size: parseFloat(getComputedStyle(e).fontSize), text: e.textContent}; })""")
     assert (k["text"], w["text"]) == ("k", "w")
-    assert w["size"] < 0.8 * k["size"] and w["bottom"] > k["bottom"] + 1 and w["left"] >= k["right"] - 1
+    assert w["size"] < 0.8 * k["size"]  # smaller,
+    assert w["bottom"] > k["bottom"] + 1 and w["left"] >= k["right"] - 1  # lower, after the k
 
 
 def test_a_cancelled_term_is_struck_through(pages) -> None:
