@@ -134,7 +134,7 @@ def add_style(element: Element, declaration: str) -> None:
 
 def wrap_scripted_delimiters(math: Element) -> None:
     """``\\big)^2``: Chromium stretches an ``<mo>`` in a row, not one that is a script's base."""
-    for parent in math.iter():
+    for parent in list(math.iter()):
         if parent.tag in SCRIPTED and len(parent) and _is_sized(parent[0]):
             row = Element("mrow")
             row.append(parent[0])
@@ -147,7 +147,7 @@ def _is_sized(element: Element) -> bool:
 
 def replace_enclosures(math: Element) -> None:
     """``<menclose>`` is not MathML Core: an ``<mrow class="math-cancel">`` (CSS draws it)."""
-    for element in math.iter("menclose"):
+    for element in list(math.iter("menclose")):
         notation = element.get("notation", "")
         if notation not in ENCLOSURES:
             raise MathError(f"'{notation}' enclosures cannot be drawn in MathML Core")
