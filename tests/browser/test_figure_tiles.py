@@ -53,7 +53,7 @@ def test_weight_diagram_tiles_are_large_named_and_scaled(browser, site, width: i
         assert figure["bar"]["width"] >= 80
         colours = re.findall(r"rgb\((\d+), (\d+), (\d+)\)", figure["bar"]["background"])
         assert len(colours) == 5
-        blue, red = map(lambda c: tuple(map(int, c)), (colours[0], colours[-1]))
+        blue, red = (tuple(int(v) for v in c) for c in (colours[0], colours[-1]))
         assert blue[2] > blue[0] and red[0] > red[2], "the scale runs blue (−1) to red (+1)"
 
 
