@@ -32,8 +32,11 @@ from generator.config import link_url
 from generator.directives import Call
 from generator.directives.cite import pandoc_citations_plugin
 from generator.errors import ErrorCollector, did_you_mean
+from generator.myst import myst_plugin
 
-DIRECTIVE_INFO = re.compile(r"^\{([A-Za-z][\w-]*)\}\s*(.*)$")
+DIRECTIVE_INFO = re.compile(r"^\{([^{}\s]+)\}\s*(.*)$")
+"""```` ```{name} args ````; any name in braces, so ```` ```{py:function} ```` is an unknown
+directive (told at its line), never a code block."""
 ROLE_OPENING = re.compile(r"\{[^}]*\}`+")
 OPTION_LINE = re.compile(r"^:([A-Za-z][\w-]*):\s*(.*)$")
 CODE_FORMATTER = HtmlFormatter(cssclass="highlight", nowrap=True)
@@ -76,6 +79,7 @@ def create_markdown() -> MarkdownIt:
     md.core.ruler.before("anchor", "labels", _labels_rule)
     md.core.ruler.push("positions", _positions_rule)
     md.core.ruler.push("footnote_loops", _footnote_loops_rule)
+    md.use(myst_plugin)
     md.add_render_rule("directive", _render_directive)
     md.add_render_rule("myst_role", _render_role)
     md.add_render_rule("math_inline", _render_math)
@@ -175,7 +179,9 @@ def _validate_options(spec, raw: dict, call: Call, env: dict):
                        if item["type"] == "missing" else
                        f"option ':{key}:' of directive '{call.name}': "
                        f"{item['msg'].removeprefix('Value error, ')}")
-            hint = (did_you_mean(key, set(spec.options.model_fields))
+            hint = ((did_you_mean(key, set(spec.options.model_fields)) or
+                     f"options of '{call.name}': "
+                     f"{', '.join(f':{o}:' for o in spec.options.model_fields) or 'none'}")
                     if item["type"] == "extra_forbidden" else None)
             env["errors"].add(call.path, line, message, hint)
         return None
@@ -468,6 +474,8 @@ def _render_role(self, tokens, idx, options, env) -> str:
     call = tokens[idx].meta.get("call")
     if call is None:
         return escapeHtml(tokens[idx].content)
+    if call.name == "ref" and env.get("preview"):  # a caption citing its own figure: no card in
+        return escapeHtml(call.data.get("text") or call.data["label"].text)  # a card, no loop
     return env["registry"].roles[call.name].render(call, env["context"])
 
 

@@ -3,7 +3,7 @@
 - ``[@key]``, ``[@a; @b]`` (Pandoc) and ``{cite}`a,b` `` (MyST) cite BibTeX entries; numbers
   follow first appearance in the article, and each number opens a card with the entry.
 - ``{ref}`label` `` links to a labelled figure, equation or section of the same article and
-  previews it in a card. ``@label`` is not used, so an e-mail address never becomes a reference.
+  previews it in a card; ``{ref}`its own text <label>` `` sets the link's text (MyST). ``@label`` is not used, so an e-mail address never becomes a reference.
 """
 
 from __future__ import annotations
@@ -66,17 +66,28 @@ def cite(call, ctx) -> str:
     return ctx.card("citation", refs=call.data["references"], index=ctx.next_card())
 
 
+REF_WITH_TEXT = re.compile(r"^(.*?)\s*<([^<>]+)>\s*$", re.DOTALL)
+"""MyST's ``{ref}`the link text <label>` ``."""
+
+
 def check_ref(call, resolver) -> None:
-    name = call.argument.strip()
+    match = REF_WITH_TEXT.match(call.argument.strip())
+    text, name = (match.group(1).strip(), match.group(2).strip()) if match else ("", call.argument.strip())
     target = resolver.label(call.document, name)
     if target is None:
         names = resolver.label_names(call.document)
         hint = did_you_mean(name, names) or (f"labels here: {', '.join(sorted(names))}" if names
                                              else "label a figure with :label: first")
         raise SiteError(call.path, _line(call, name), f"unknown reference '{name}'", hint)
+    if not text and not target.text:
+        raise SiteError(call.path, call.line, f"reference to '{name}' needs link text: the "
+                        f"target labels a {target.kind} with no number or title",
+                        f"{{ref}}`the text <{name}>`")
     call.data["label"] = target
+    call.data["text"] = text
 
 
 @role("ref", check=check_ref)
 def ref(call, ctx) -> str:
-    return ctx.card("crossref", label=call.data["label"], index=ctx.next_card())
+    return ctx.card("crossref", label=call.data["label"], index=ctx.next_card(),
+                    text=call.data.get("text"))

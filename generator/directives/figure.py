@@ -9,12 +9,17 @@
 The caption, in Markdown.
 ```
 
+MyST's options work too: ``:width: 300`` / ``300px`` / ``50%``, ``:scale: 50%`` (of the
+image's own size), ``:align: left | center | right`` and ``:name:`` (the same as ``:label:``);
+others (``:height:``, ``:figclass:``...) are errors naming the ones known.
+
 Several images make a grid of subfigures: ```` ```{figure} a.png b.png c.png ```` with
 ``:alt: First. | Second. | Third.``, optional ``:subcaptions: A | B | C`` and ``:columns: 3``.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from markupsafe import escape
@@ -25,6 +30,8 @@ from generator.errors import SiteError
 from generator.paths import OUTSIDE_HINT, inside_root, outside_message
 
 Layout = Literal["body", "page", "screen", "gutter"]
+WIDTH = re.compile(r"^\d+(px|%)?$")
+SCALE = re.compile(r"^\d+%?$")
 
 
 class FigureOptions(Options):
@@ -33,11 +40,32 @@ class FigureOptions(Options):
     credit: str | None = None
     layout: Layout = "body"
     label: str | None = None
-    width: int | None = None
+    name: str | None = None
+    """MyST's name for ``label``."""
+    width: str | None = None
+    """Display width: pixels (``300``, ``300px``) or a share of the column (``50%``)."""
+    scale: str | None = None
+    """A percentage of the image's own size (``50%``)."""
+    align: Literal["left", "center", "right"] | None = None
     subcaptions: str | None = None
     """Captions of the subfigures, separated by ``|``; shown as (a), (b), …"""
     columns: int | None = Field(default=None, ge=1, le=12)
     """Columns of the subfigure grid (default: one row)."""
+
+    @field_validator("width")
+    @classmethod
+    def _width(cls, value: str | None) -> str | None:
+        if value is not None and not WIDTH.match(value.strip()):
+            raise ValueError(f"'{value}' is not a width: write pixels (300 or 300px) or a "
+                             "percentage (50%)")
+        return value and value.strip().removesuffix("px")
+
+    @field_validator("scale")
+    @classmethod
+    def _scale(cls, value: str | None) -> str | None:
+        if value is not None and not SCALE.match(value.strip()):
+            raise ValueError(f"'{value}' is not a scale: write a percentage (50%)")
+        return value and value.strip().removesuffix("%")
 
     @field_validator("alt")
     @classmethod
@@ -58,6 +86,11 @@ def _parts(value: str | None, count: int, what: str, call) -> list[str]:
 
 
 def check_figure(call, resolver) -> None:
+    if call.options.name:
+        if call.options.label and call.options.label != call.options.name:
+            raise SiteError(call.path, call.line_of("name"), "figure has both :label: and :name:",
+                            "keep one")
+        call.options = call.options.model_copy(update={"label": call.options.name})
     names = call.argument.split()
     if not names:
         raise SiteError(call.path, call.line, "figure needs an image path", "```{figure} images/x.png")
@@ -77,11 +110,14 @@ def check_figure(call, resolver) -> None:
         resolver.credit(call.document, f"{name}: {call.options.credit}")
 
 
-def image(asset, alt: str, width: int | None, ctx) -> str:
-    size = ""
+def image(asset, alt: str, width: int | str | None, ctx, scale: int | None = None) -> str:
+    """An ``<img>`` with its size; ``width`` in pixels, or ``"50%"`` of the column."""
+    percent = width if isinstance(width, str) and width.endswith("%") else None
+    pixels = int(width) if width is not None and percent is None else None
+    size = f' style="width: {percent}"' if percent else ""
     if asset.width and asset.height:
-        width = width or asset.width
-        size = f' width="{width}" height="{round(asset.height * width / asset.width)}"'
+        pixels = pixels or round(asset.width * (scale or 100) / 100)
+        size += f' width="{pixels}" height="{round(asset.height * pixels / asset.width)}"'
     return (f'<img src="{ctx.url(asset.url)}" alt="{escape(alt)}"{size} '
             f'loading="lazy" decoding="async">')
 
@@ -105,7 +141,9 @@ def figure(call, ctx) -> str:
     caption = ctx.markdown(call.tokens, inline=True)
     number = f'<span class="figure-number">Figure {call.number}:</span> ' if options.label else ""
     credit = f'<span class="credit">{escape(options.credit)}</span>' if options.credit else ""
-    media = (image(assets[0], options.alt, options.width, ctx) if len(assets) == 1
+    scale = int(options.scale) if options.scale else None
+    media = (image(assets[0], options.alt, options.width, ctx, scale) if len(assets) == 1
              else subfigures(call, ctx))
     figcaption = f"<figcaption>{number}{caption}{credit}</figcaption>" if caption or credit else ""
-    return f'<figure class="l-{options.layout}"{anchor}>{media}{figcaption}</figure>\n'
+    align = f" align-{options.align}" if options.align else ""
+    return f'<figure class="l-{options.layout}{align}"{anchor}>{media}{figcaption}</figure>\n'

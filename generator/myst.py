@@ -1,0 +1,229 @@
+"""MyST Markdown's block syntax, on top of the directives and roles of generator/markdown.py.
+
+- ``(label)=`` before a heading, paragraph or labelled directive names it for ``{ref}``;
+- ``% comment`` lines are dropped, ``+++`` block breaks too (MyST semantics);
+- ``:::{name} args`` … ``:::`` colon fences are directives, exactly like backtick fences; a
+  colon fence without ``{name}`` is an error (it would otherwise show its text as code);
+- ``{{ name }}`` is replaced by the front matter's ``substitutions: {name: Markdown}``;
+- field lists (``:name: text``) and definition lists (``term`` / ``: definition``).
+
+The parsing is mdit-py-plugins'; this module turns its tokens into what the rest of the
+generator already knows (``fence``, labelled headings, inline tokens) or into errors at a line.
+"""
+
+from __future__ import annotations
+
+import re
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.colon_fence import colon_fence_plugin
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.field_list import fieldlist_plugin
+from mdit_py_plugins.myst_blocks import myst_block_plugin
+from mdit_py_plugins.substitution import substitution_plugin
+
+from generator.errors import did_you_mean
+
+SUBSTITUTION_NAME = re.compile(r"^[A-Za-z_][\w-]*$")
+MAX_SUBSTITUTION_DEPTH = 8
+"""A substitution's value may use others; deeper than this is taken for a loop."""
+LABEL_OPTIONS = ("label",)
+"""Directive options a ``(label)=`` target fills in (figure, builder figures, admonitions)."""
+
+
+def myst_plugin(md: MarkdownIt) -> None:
+    """Add MyST's block syntax; used after the directive and label rules are in place."""
+    md.use(colon_fence_plugin)
+    md.use(myst_block_plugin)
+    md.use(substitution_plugin)
+    md.use(deflist_plugin)
+    md.use(fieldlist_plugin)
+    md.core.ruler.before("directives", "myst_fences", _fences_rule)
+    md.core.ruler.after("directives", "myst_titles", _titles_rule)
+    md.core.ruler.before("labels", "myst_targets", _targets_rule)
+    md.core.ruler.before("positions", "myst_substitutions", _substitutions_rule)
+    for name in ("myst_line_comment", "myst_block_break"):
+        md.add_render_rule(name, lambda *args: "")
+    md.add_render_rule("myst_target", _render_target)
+
+
+def _line(env: dict, body_line: int) -> int:
+    return body_line + 1 + env["line_offset"]
+
+
+# --- colon fences -------------------------------------------------------------------------------
+
+def _fences_rule(state) -> None:
+    """Colon fences become backtick fences, so the directive rule treats both alike."""
+    env = state.env
+    for token in state.tokens:
+        if token.type != "colon_fence":
+            continue
+        token.type, token.tag = "fence", "code"
+        if not token.info.strip().startswith("{"):
+            env["errors"].add(env["path"], _line(env, token.map[0]),
+                              f"colon fence '{token.markup}{token.info.strip()}' names no directive",
+                              "write ':::{note}' (the directive's name in braces)")
+            token.type, token.meta = "directive", {"call": None}  # reported: renders nothing
+
+
+# --- admonition titles --------------------------------------------------------------------------
+
+def _titles_rule(state) -> None:
+    """A directive that takes a Markdown title (``{admonition} A *title*``) gets it parsed here,
+    at the directive's line, as the first tokens of its body."""
+    from generator.markdown import _parse_nested
+
+    env = state.env
+    for token in state.tokens:
+        call = (token.meta or {}).get("call") if token.type == "directive" else None
+        if call is None or call.options is None or not call.argument:
+            continue
+        spec = env["registry"].directives[call.name]
+        if getattr(spec.render, "markdown_title", False):
+            title = _parse_nested(call.argument, token.map[0], env)
+            call.data["title_tokens"] = len(title)
+            call.tokens = title + call.tokens
+
+
+# --- targets ------------------------------------------------------------------------------------
+
+def _targets_rule(state) -> None:
+    """Give each ``(label)=`` to the block after it: a heading's id, a directive's ``:label:``,
+    or an anchor that ``{ref}`` can link to with its own text."""
+    tokens, env = state.tokens, state.env
+    for index, token in enumerate(tokens):
+        if token.type != "myst_target":
+            continue
+        name = token.content.strip()
+        following = tokens[index + 1] if index + 1 < len(tokens) else None
+        if following is None or following.type.endswith("_close"):
+            env["errors"].add(env["path"], _line(env, token.map[0]),
+                              f"target '({name})=' is not followed by anything to label",
+                              "put it on the line before a heading, paragraph or figure")
+        elif following.type == "heading_open":
+            _label_heading(following, name, token, env)
+        elif following.type == "directive":
+            _label_directive(following, name, token, env)
+        else:
+            token.meta = {**(token.meta or {}), "anchor": name}
+
+
+def _label_heading(heading: Token, name: str, target: Token, env: dict) -> None:
+    if heading.attrGet("id") and heading.attrGet("id") != name:
+        env["errors"].add(env["path"], _line(env, target.map[0]),
+                          f"heading has two labels: '({name})=' and '{{#{heading.attrGet('id')}}}'",
+                          "keep one")
+        return
+    heading.attrSet("id", name)
+
+
+def _label_directive(token: Token, name: str, target: Token, env: dict) -> None:
+    call = token.meta.get("call")
+    if call is None or call.options is None:
+        return  # the directive has an error already
+    field = next((f for f in LABEL_OPTIONS if f in type(call.options).model_fields), None)
+    if field is None:
+        target.meta = {**(target.meta or {}), "anchor": name}
+        return
+    given = getattr(call.options, field)
+    if given and given != name:
+        env["errors"].add(env["path"], _line(env, target.map[0]),
+                          f"{call.name} has two labels: '({name})=' and ':{field}: {given}'",
+                          "keep one")
+        return
+    call.options = call.options.model_copy(update={field: name})
+
+
+def target_anchors(tokens: list[Token]):
+    """The labels of targets before a plain block (paragraph, list...), bodies included."""
+    for token in tokens:
+        if token.type == "myst_target" and (token.meta or {}).get("anchor"):
+            yield token.meta["anchor"]
+        call = (token.meta or {}).get("call") if token.type == "directive" else None
+        if call is not None:
+            yield from target_anchors(call.tokens)
+
+
+def plain_text(tokens: list[Token]) -> str:
+    """The words of parsed inline Markdown, for a link's text or an ARIA label."""
+    words = []
+    for token in tokens:
+        if token.type in ("text", "code_inline"):
+            words.append(token.content)
+        words.append(plain_text(token.children or []))
+    return "".join(words)
+
+
+def _render_target(self, tokens, idx, options, env) -> str:
+    anchor = (tokens[idx].meta or {}).get("anchor")
+    if not anchor or env.get("preview"):
+        return ""
+    return f'<span class="target" id="{_attr(anchor)}"></span>\n'
+
+
+def _attr(text: str) -> str:
+    return (text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+            .replace(">", "&gt;"))
+
+
+# --- substitutions ------------------------------------------------------------------------------
+
+def document_env(document) -> dict:
+    """What a document's parse needs from its front matter: its substitutions."""
+    return {"substitutions": dict(getattr(document.meta, "substitutions", None) or {})}
+
+
+def _substitutions_rule(state) -> None:
+    """``{{ name }}`` → the parsed Markdown of ``substitutions: {name: ...}`` (front matter)."""
+    tokens, env = state.tokens, state.env
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token.type == "substitution_block":
+            line = _line(env, token.map[0])
+            inline = Token("inline", "", 0, map=token.map, block=True, content=token.content)
+            inline.children = _expand(state.md, token.content, line, {}, env, 0)
+            tokens[index:index + 1] = [Token("paragraph_open", "p", 1, map=token.map, block=True),
+                                       inline, Token("paragraph_close", "p", -1, block=True)]
+        elif token.type == "inline" and token.children:
+            first = _line(env, token.map[0]) if token.map else _line(env, 0)
+            token.children = _expand_children(state.md, token.children, first, env, 0)
+        index += 1
+
+
+def _expand_children(md: MarkdownIt, children: list[Token], first: int, env: dict,
+                     depth: int) -> list[Token]:
+    expanded: list[Token] = []
+    for child in children:
+        if child.type != "substitution_inline":
+            expanded.append(child)
+            continue
+        row = (child.meta or {}).get("row", 0)
+        expanded += _expand(md, child.content, first + row, {"row": row}, env, depth)
+    return expanded
+
+
+def _expand(md: MarkdownIt, name: str, line: int, meta: dict, env: dict,
+            depth: int) -> list[Token]:
+    """The inline tokens of substitution ``name``, each given ``meta`` (its row)."""
+    values = env.get("substitutions") or {}
+    problem = (f"'{{{{ {name} }}}}': only a name can be substituted (no expressions or filters)"
+               if not SUBSTITUTION_NAME.match(name) else
+               f"unknown substitution '{name}'" if name not in values else
+               f"substitution '{name}' nests more than {MAX_SUBSTITUTION_DEPTH} deep (a loop?)"
+               if depth >= MAX_SUBSTITUTION_DEPTH else None)
+    if problem:
+        hint = (did_you_mean(name, set(values)) or
+                ("define it under 'substitutions:' in the front matter" if not values else
+                 f"substitutions here: {', '.join(sorted(values))}"))
+        env["errors"].add(env["path"], line, problem, hint)
+        return [Token("text", "", 0, content="", meta=dict(meta))]
+    children: list[Token] = []
+    md.inline.parse(values[name], md, env, children)
+    for child in children:
+        child.meta = {**(child.meta or {}), **meta}
+        if "row" not in meta:
+            child.meta.pop("row", None)
+    return _expand_children(md, children, line - meta.get("row", 0), env, depth + 1)
