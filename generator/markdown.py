@@ -79,7 +79,7 @@ def create_markdown() -> MarkdownIt:
     md.core.ruler.before("anchor", "labels", _labels_rule)
     md.core.ruler.push("positions", _positions_rule)
     md.core.ruler.push("footnote_loops", _footnote_loops_rule)
-    md.use(myst_plugin)
+    md.use(myst_plugin, parse_nested=_parse_nested)
     md.add_render_rule("directive", _render_directive)
     md.add_render_rule("myst_role", _render_role)
     md.add_render_rule("math_inline", _render_math)
@@ -179,12 +179,18 @@ def _validate_options(spec, raw: dict, call: Call, env: dict):
                        if item["type"] == "missing" else
                        f"option ':{key}:' of directive '{call.name}': "
                        f"{item['msg'].removeprefix('Value error, ')}")
-            hint = ((did_you_mean(key, set(spec.options.model_fields)) or
-                     f"options of '{call.name}': "
-                     f"{', '.join(f':{o}:' for o in spec.options.model_fields) or 'none'}")
+            hint = (_option_hint(key, spec.options, call.name)
                     if item["type"] == "extra_forbidden" else None)
             env["errors"].add(call.path, line, message, hint)
         return None
+
+
+def _option_hint(key: str, options, name: str) -> str:
+    """The closest known option, else the ones ``name`` knows."""
+    known = [field.alias or field_name for field_name, field in options.model_fields.items()]
+    return did_you_mean(key, set(known)) or (
+        f"'{name}' knows {', '.join(f':{o}:' for o in known)}" if known else
+        f"'{name}' takes no options")
 
 
 def _parse_nested(body: str, body_line: int, env: dict) -> list[Token]:

@@ -14,6 +14,8 @@ generator already knows (``fence``, labelled headings, inline tokens) or into er
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import partial
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -32,15 +34,16 @@ LABEL_OPTIONS = ("label",)
 """Directive options a ``(label)=`` target fills in (figure, builder figures, admonitions)."""
 
 
-def myst_plugin(md: MarkdownIt) -> None:
-    """Add MyST's block syntax; used after the directive and label rules are in place."""
+def myst_plugin(md: MarkdownIt, parse_nested: Callable[[str, int, dict], list[Token]]) -> None:
+    """Add MyST's block syntax; used after the directive and label rules are in place.
+    ``parse_nested(text, body_line, env)`` parses a directive's title like its body."""
     md.use(colon_fence_plugin)
     md.use(myst_block_plugin)
     md.use(substitution_plugin)
     md.use(deflist_plugin)
     md.use(fieldlist_plugin)
     md.core.ruler.before("directives", "myst_fences", _fences_rule)
-    md.core.ruler.after("directives", "myst_titles", _titles_rule)
+    md.core.ruler.after("directives", "myst_titles", partial(_titles_rule, parse_nested))
     md.core.ruler.before("labels", "myst_targets", _targets_rule)
     md.core.ruler.before("positions", "myst_substitutions", _substitutions_rule)
     for name in ("myst_line_comment", "myst_block_break"):
@@ -70,11 +73,9 @@ def _fences_rule(state) -> None:
 
 # --- admonition titles --------------------------------------------------------------------------
 
-def _titles_rule(state) -> None:
+def _titles_rule(parse_nested, state) -> None:
     """A directive that takes a Markdown title (``{admonition} A *title*``) gets it parsed here,
     at the directive's line, as the first tokens of its body."""
-    from generator.markdown import _parse_nested
-
     env = state.env
     for token in state.tokens:
         call = (token.meta or {}).get("call") if token.type == "directive" else None
@@ -82,7 +83,7 @@ def _titles_rule(state) -> None:
             continue
         spec = env["registry"].directives[call.name]
         if getattr(spec.render, "markdown_title", False):
-            title = _parse_nested(call.argument, token.map[0], env)
+            title = parse_nested(call.argument, token.map[0], env)
             call.data["title_tokens"] = len(title)
             call.tokens = title + call.tokens
 
