@@ -216,7 +216,8 @@ def _expand(md: MarkdownIt, name: str, line: int, meta: dict, env: dict,
                f"substitution '{name}' nests more than {MAX_SUBSTITUTION_DEPTH} deep (a loop?)"
                if depth >= MAX_SUBSTITUTION_DEPTH else None)
     if problem:
-        hint = (did_you_mean(name, set(values)) or
+        hint = ("write \\{{ for literal braces" if not SUBSTITUTION_NAME.match(name) else
+                did_you_mean(name, set(values)) or
                 ("define it under 'substitutions:' in the front matter" if not values else
                  f"substitutions here: {', '.join(sorted(values))}"))
         env["errors"].add(env["path"], line, problem, hint)

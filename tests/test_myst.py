@@ -122,6 +122,22 @@ def test_admonitions_are_titled_notes(article: str) -> None:
     assert "Changed in version 2.0:</span> Now faster." in article
 
 
+def test_directive_bodies_get_substitutions_and_drop_comments(article: str) -> None:
+    assert "<p>A note in a colon fence, with <em>emphasis</em>, for version 1.2.</p>" in article
+    assert "inside a directive" not in article
+
+
+def test_a_cached_rebuild_gives_the_same_pages(built: Path, tmp_path: Path) -> None:
+    """Labels come back from the build cache (records with a title) the same as when new."""
+    site = tmp_path / "again"
+    shutil.copytree(built, site)
+    (site / "content" / "guide" / "thread.md").write_text(
+        (site / "content" / "guide" / "thread.md").read_text() + "\nMore.\n")
+    assert build_site(site).exit_code == 0
+    assert ((site / "_site/guide/myst/index.html").read_text() ==
+            (built / "_site/guide/myst/index.html").read_text())
+
+
 def test_nested_colon_fences(article: str) -> None:
     important = article.split('class="admonition important"')[1].split("</aside>\n</aside>")[0]
     assert 'class="admonition caution"' in important
