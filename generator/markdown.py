@@ -32,7 +32,7 @@ from generator.config import link_url
 from generator.directives import Call
 from generator.directives.cite import pandoc_citations_plugin
 from generator.errors import ErrorCollector, did_you_mean
-from generator.myst import myst_plugin
+from generator.myst import OptionsBlockError, myst_plugin, yaml_options
 
 DIRECTIVE_INFO = re.compile(r"^\{([^{}\s]+)\}\s*(.*)$")
 """```` ```{name} args ````; any name in braces, so ```` ```{py:function} ```` is an unknown
@@ -142,7 +142,13 @@ def _directive_token(fence: Token, match: re.Match, env: dict) -> Token:
         env["errors"].add(env["path"], line, f"unknown directive '{name}'", hint)
         token.meta = {"call": None}
         return token
-    raw_options, body, first_body = _split_options(fence.content)
+    try:
+        raw_options, body, first_body = _split_options(fence.content)
+    except OptionsBlockError as exc:
+        env["errors"].add(env["path"], line + 1 + exc.row, f"options of directive '{name}': "
+                          f"{exc}", "write one 'key: value' per line between the '---' lines")
+        token.meta = {"call": None}
+        return token
     call = Call(name, env["path"], line, argument, body=body,
                 option_lines={key: line + 1 + index for key, (_, index) in raw_options.items()})
     call.options = _validate_options(spec, raw_options, call, env)
@@ -156,6 +162,10 @@ def _split_options(content: str) -> tuple[dict[str, tuple[str, int]], str, int]:
     """Options, body and the body's first line; lines as markdown-it counts them (``\\n``
     only: ``str.splitlines`` would also break at U+2028 and shift the body's lines)."""
     lines = content.split("\n")
+    block = yaml_options(lines)  # MyST's other form: a YAML mapping between '---' lines
+    if block is not None:
+        options, index = block
+        return options, "\n".join(lines[index:]), index
     options: dict[str, tuple[str, int]] = {}
     index = 0
     while index < len(lines) and (m := OPTION_LINE.match(lines[index])):

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable
 from functools import partial
 
+import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.colon_fence import colon_fence_plugin
@@ -71,6 +72,48 @@ def _fences_rule(state) -> None:
             token.type, token.meta = "directive", {"call": None}  # reported: renders nothing
 
 
+# --- directive options as YAML -----------------------------------------------------------------
+
+class OptionsBlockError(ValueError):
+    """A directive's ``---`` options block that is not a mapping; ``row``: its line in the body."""
+
+    def __init__(self, message: str, row: int) -> None:
+        super().__init__(message)
+        self.row = row
+
+
+def yaml_options(lines: list[str]) -> tuple[dict[str, tuple[str, int]], int] | None:
+    """Options given MyST's other way, a YAML mapping between ``---`` lines at the top of a
+    directive: ``{name: (value as text, row)}`` and the body's first row; None without one."""
+    if not lines or lines[0].strip() != "---":
+        return None
+    end = next((row for row in range(1, len(lines)) if lines[row].strip() == "---"), None)
+    if end is None:
+        raise OptionsBlockError("the options block that starts with '---' is not closed", 0)
+    try:
+        mapping = yaml.safe_load("\n".join(lines[1:end])) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise OptionsBlockError(f"invalid YAML ({getattr(exc, 'problem', None) or exc})",
+                                1 + (mark.line if mark else 0)) from None
+    if not isinstance(mapping, dict):
+        raise OptionsBlockError("the options block is not a mapping of keys to values", 1)
+    options = {}
+    for key, value in mapping.items():
+        row = next((r for r in range(1, end) if lines[r].lstrip().startswith(f"{key}:")), 1)
+        options[str(key).replace("-", "_")] = (_option_text(value), row)
+    return options, end + 1
+
+
+def _option_text(value) -> str:
+    """A YAML value as the text a ``:key: value`` line would hold."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return " ".join(str(item) for item in value)
+    return "" if value is None else str(value).strip()
+
+
 # --- admonition titles --------------------------------------------------------------------------
 
 def _titles_rule(parse_nested, state) -> None:
@@ -97,9 +140,13 @@ def _targets_rule(state) -> None:
     for index, token in enumerate(tokens):
         if token.type != "myst_target":
             continue
-        name = token.content.strip()
+        name, line = token.content.strip(), _line(env, token.map[0])
+        first = env.setdefault("myst_targets", {}).setdefault(name, line)
         following = tokens[index + 1] if index + 1 < len(tokens) else None
-        if following is None or following.type.endswith("_close"):
+        if first != line:
+            env["errors"].add(env["path"], line, f"target '({name})=' is already used at line "
+                              f"{first}", "give each target its own name")
+        elif following is None or following.type.endswith("_close"):
             env["errors"].add(env["path"], _line(env, token.map[0]),
                               f"target '({name})=' is not followed by anything to label",
                               "put it on the line before a heading, paragraph or figure")

