@@ -29,6 +29,7 @@ from mdit_py_plugins.substitution import substitution_plugin
 from generator.errors import did_you_mean
 
 SUBSTITUTION_NAME = re.compile(r"^[A-Za-z_][\w-]*$")
+SUBSTITUTION = re.compile(r"\{\{(.*?)\}\}")
 MAX_SUBSTITUTION_DEPTH = 8
 """A substitution's value may use others; deeper than this is taken for a loop."""
 LABEL_OPTIONS = ("label",)
@@ -46,7 +47,7 @@ def myst_plugin(md: MarkdownIt, parse_nested: Callable[[str, int, dict], list[To
     md.core.ruler.before("directives", "myst_fences", _fences_rule)
     md.core.ruler.after("directives", "myst_titles", partial(_titles_rule, parse_nested))
     md.core.ruler.before("labels", "myst_targets", _targets_rule)
-    md.core.ruler.before("positions", "myst_substitutions", _substitutions_rule)
+    md.core.ruler.after("inline", "myst_substitutions", _substitutions_rule)
     for name in ("myst_line_comment", "myst_block_break"):
         md.add_render_rule(name, lambda *args: "")
     md.add_render_rule("myst_target", _render_target)
@@ -235,10 +236,17 @@ def _substitutions_rule(state) -> None:
             inline.children = _expand(state.md, token.content, line, {}, env, 0)
             tokens[index:index + 1] = [Token("paragraph_open", "p", 1, map=token.map, block=True),
                                        inline, Token("paragraph_close", "p", -1, block=True)]
-        elif token.type == "inline" and token.children:
+        elif token.type == "inline" and any(c.type == "substitution_inline"
+                                             for c in token.children or []):
             first = _line(env, token.map[0]) if token.map else _line(env, 0)
             token.children = _expand_children(state.md, token.children, first, env, 0)
+            token.content = _substitute_text(token.content, env)  # a heading's card title
         index += 1
+
+
+def _substitute_text(text: str, env: dict) -> str:
+    values = env.get("substitutions") or {}
+    return SUBSTITUTION.sub(lambda m: values.get(m.group(1).strip(), m.group()), text)
 
 
 def _expand_children(md: MarkdownIt, children: list[Token], first: int, env: dict,

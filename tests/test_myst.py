@@ -94,7 +94,8 @@ def test_comments_and_block_breaks_are_dropped(article: str) -> None:
 
 def test_targets_label_headings_blocks_and_figures(article: str) -> None:
     assert '<h2 id="intro">Introduction</h2>' in article
-    assert '<h3 id="setup">Setting up</h3>' in article
+    assert '<h3 id="setup">Setting up <strong>Thread</strong></h3>' in article
+    assert '<span class="card-title">Setting up ' in article  # the heading's text
     assert '<span class="target" id="steps"></span>\n<ol>' in article
     assert '<figure class="l-body align-center" id="fig-pic">' in article
     assert 'class="admonition tip wide" id="tip-one"' in article
