@@ -2,8 +2,8 @@
 
 - ``(label)=`` before a heading, paragraph or labelled directive names it for ``{ref}``;
 - ``% comment`` lines are dropped, ``+++`` block breaks too (MyST semantics);
-- ``:::{name} args`` … ``:::`` colon fences are directives, exactly like backtick fences; a
-  colon fence without ``{name}`` is an error (it would otherwise show its text as code);
+- ``:::{name} args`` … ``:::`` colon fences are directives, exactly like backtick fences;
+  ``:::class-name`` (no braces) is a ``{container}`` with that class, anything else an error;
 - ``{{ name }}`` is replaced by the front matter's ``substitutions: {name: Markdown}``;
 - field lists (``:name: text``) and definition lists (``term`` / ``: definition``).
 
@@ -29,6 +29,7 @@ from mdit_py_plugins.substitution import substitution_plugin
 from generator.errors import did_you_mean
 
 SUBSTITUTION_NAME = re.compile(r"^[A-Za-z_][\w-]*$")
+CONTAINER_CLASSES = re.compile(r"^-?[A-Za-z_][\w-]*(\s+-?[A-Za-z_][\w-]*)*$")
 SUBSTITUTION = re.compile(r"\{\{(.*?)\}\}")
 MAX_SUBSTITUTION_DEPTH = 8
 """A substitution's value may use others; deeper than this is taken for a loop."""
@@ -66,10 +67,13 @@ def _fences_rule(state) -> None:
         if token.type != "colon_fence":
             continue
         token.type, token.tag = "fence", "code"
-        if not token.info.strip().startswith("{"):
+        if CONTAINER_CLASSES.match(token.info.strip()):  # ':::bg-primary' is a styled <div>
+            token.info = "{container} " + token.info.strip()
+        elif not token.info.strip().startswith("{"):
+            written = f"{token.markup} {token.info.strip()}".strip()
             env["errors"].add(env["path"], _line(env, token.map[0]),
-                              f"colon fence '{token.markup}{token.info.strip()}' names no directive",
-                              "write ':::{note}' (the directive's name in braces)")
+                              f"colon fence '{written}' names no directive",
+                              "name it in braces, ':::{note}', or give CSS classes, ':::my-class'")
             token.type, token.meta = "directive", {"call": None}  # reported: renders nothing
 
 

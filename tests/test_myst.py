@@ -114,7 +114,7 @@ def test_admonitions_are_titled_notes(article: str) -> None:
     asides = re.findall(r'<aside class="admonition ([^"]*)"[^>]*role="note"[^>]*>'
                         r'(?:<p class="admonition-title" id="([^"]+)">(.*?)</p>)?', article)
     titles = {classes: title for classes, _, title in asides}
-    assert titles["note"] == "Note" and titles["seealso"] == "See also"
+    assert titles["note"] == "Note" and titles["seealso one two"] == "See also"
     assert titles["warning wide"] == "Warning" and titles["caution"] == "Caution"
     assert titles["tip wide"] == "A tip with a <strong>bold</strong> title"  # :class: wide
     assert titles["tip"] == "A custom title"  # {admonition} with :class: tip
@@ -139,6 +139,12 @@ def test_a_cached_rebuild_gives_the_same_pages(built: Path, tmp_path: Path) -> N
     assert build_site(site).exit_code == 0
     assert ((site / "_site/guide/myst/index.html").read_text() ==
             (built / "_site/guide/myst/index.html").read_text())
+
+
+def test_containers_and_myst_names(article: str) -> None:
+    assert '<div class="bg-primary"><p>A container' in article
+    assert 'class="admonition seealso one two" id="see-also"' in article  # :class: one,two
+    assert '<a class="xref" href="#see-also"' in article
 
 
 def test_nested_colon_fences(article: str) -> None:
@@ -179,8 +185,8 @@ ERRORS = {
     "domain directive": ("```{py:function} spam(eggs)\nDoes things.\n```\n", 12,
                          "unknown directive 'py:function'"),
     "unknown colon fence": (":::{nope}\ntext\n:::\n", 12, "unknown directive 'nope'"),
-    "colon fence with no name": (":::note\ntext\n:::\n", 12,
-                                 "colon fence ':::note' names no directive"),
+    "colon fence with no name": ("::: what is this?\ntext\n:::\n", 12,
+                                 "colon fence '::: what is this?' names no directive"),
     "unknown substitution": ("Some text\nand {{ knwon }}.\n", 13,
                              "unknown substitution 'knwon' (did you mean 'known'?)"),
     "substitution expression": ("{{ known | upper }}\n", 12,

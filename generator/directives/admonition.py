@@ -13,7 +13,8 @@ The body, in Markdown.
 Body.
 ```
 
-``{versionadded} 1.2``, ``{versionchanged} 2.0`` and ``{deprecated} 3.0`` (a version is
+``{container} class-a class-b`` wraps Markdown in a ``<div>`` with those classes (a colon fence
+without braces, ``:::class-a``, is one). ``{versionadded} 1.2``, ``{versionchanged} 2.0`` and ``{deprecated} 3.0`` (a version is
 required; the body, optional, says what changed). Each renders as ``<aside role="note">`` whose
 title names it, so assistive technology announces "note, Warning"; a ``(label)=`` line or
 ``:label:`` gives it an id.
@@ -24,7 +25,7 @@ from __future__ import annotations
 import re
 
 from markupsafe import escape
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, field_validator
 
 from generator.directives import Options, directive
 from generator.errors import SiteError
@@ -41,24 +42,28 @@ CLASS_NAME = re.compile(r"^-?[A-Za-z_][\w-]*$")
 
 class AdmonitionOptions(Options):
     class_: str | None = Field(default=None, alias="class")
-    """Extra CSS classes, separated by spaces (``:class: tip``)."""
-    label: str | None = None
-    """An id to link to with ``{ref}`text <label>` ``."""
+    """Extra CSS classes, separated by spaces or commas (``:class: tip``)."""
+    label: str | None = Field(default=None, validation_alias=AliasChoices("label", "name"))
+    """An id to link to with ``{ref}`text <label>` `` (MyST calls it ``:name:``)."""
 
     model_config = Options.model_config | {"populate_by_name": True}
 
     @field_validator("class_")
     @classmethod
     def _classes(cls, value: str | None) -> str | None:
-        for name in (value or "").split():
+        for name in class_names(value):
             if not CLASS_NAME.match(name):
                 raise ValueError(f"'{name}' is not a CSS class name")
         return value
 
 
+def class_names(value: str | None) -> list[str]:
+    return [name for name in re.split(r"[\s,]+", value or "") if name]
+
+
 
 def _classes(kind: str, options: AdmonitionOptions) -> str:
-    return " ".join(["admonition", *kind.split(), *(options.class_ or "").split()])
+    return " ".join(["admonition", *kind.split(), *class_names(options.class_)])
 
 
 def _aside(call, ctx, kind: str, default_title: str) -> str:
@@ -143,3 +148,24 @@ def _version(name: str):
 
 for _name in VERSIONS:
     globals()[_name] = _version(_name)
+
+
+class ContainerOptions(Options):
+    label: str | None = Field(default=None, validation_alias=AliasChoices("label", "name"))
+
+
+def check_container(call, resolver) -> None:
+    bad = [name for name in class_names(call.argument) if not CLASS_NAME.match(name)]
+    if bad:
+        raise SiteError(call.path, call.line, f"'{bad[0]}' is not a CSS class name",
+                        "```{container} class-a class-b")
+
+
+@directive("container", options=ContainerOptions, check=check_container)
+def container(call, ctx) -> str:
+    """docutils' ``container``: a ``<div>`` with the argument's classes around Markdown (MyST's
+    ``:::class-name`` colon fence without braces is one)."""
+    classes = " ".join(class_names(call.argument))
+    anchor = f' id="{escape(call.options.label)}"' if call.options.label else ""
+    attribute = f' class="{escape(classes)}"' if classes else ""
+    return f"<div{attribute}{anchor}>{ctx.markdown(call.tokens)}</div>\n"
