@@ -48,7 +48,7 @@ def myst_plugin(md: MarkdownIt, parse_nested: Callable[[str, int, dict], list[To
     md.core.ruler.before("directives", "myst_fences", _fences_rule)
     md.core.ruler.after("directives", "myst_titles", partial(_titles_rule, parse_nested))
     md.core.ruler.before("labels", "myst_targets", _targets_rule)
-    md.core.ruler.after("inline", "myst_substitutions", _substitutions_rule)
+    md.core.ruler.after("inline", "myst_substitutions", partial(_substitutions_rule, parse_nested))
     for name in ("myst_line_comment", "myst_block_break"):
         md.add_render_rule(name, lambda *args: "")
     md.add_render_rule("myst_target", _render_target)
@@ -228,22 +228,30 @@ def document_env(document) -> dict:
     return {"substitutions": dict(getattr(document.meta, "substitutions", None) or {})}
 
 
-def _substitutions_rule(state) -> None:
-    """``{{ name }}`` → the parsed Markdown of ``substitutions: {name: ...}`` (front matter)."""
+def _substitutions_rule(parse_nested, state) -> None:
+    """``{{ name }}`` → the parsed Markdown of ``substitutions: {name: ...}`` (front matter):
+    blocks on a line of their own (a value may hold paragraphs, lists, directives), else inline."""
     tokens, env = state.tokens, state.env
+    depth = env.get("substitution_depth", 0)
     index = 0
     while index < len(tokens):
         token = tokens[index]
         if token.type == "substitution_block":
             line = _line(env, token.map[0])
-            inline = Token("inline", "", 0, map=token.map, block=True, content=token.content)
-            inline.children = _expand(state.md, token.content, line, {}, env, 0)
-            tokens[index:index + 1] = [Token("paragraph_open", "p", 1, map=token.map, block=True),
-                                       inline, Token("paragraph_close", "p", -1, block=True)]
-        elif token.type == "inline" and any(c.type == "substitution_inline"
-                                             for c in token.children or []):
+            blocks = []
+            if _usable(token.content, line, env, depth):
+                env["substitution_depth"] = depth + 1
+                try:
+                    blocks = parse_nested(env["substitutions"][token.content], token.map[0], env)
+                finally:
+                    env["substitution_depth"] = depth
+            tokens[index:index + 1] = blocks
+            index += len(blocks)
+            continue
+        if token.type == "inline" and any(c.type == "substitution_inline"
+                                          for c in token.children or []):
             first = _line(env, token.map[0]) if token.map else _line(env, 0)
-            token.children = _expand_children(state.md, token.children, first, env, 0)
+            token.children = _expand_children(state.md, token.children, first, env, depth)
             token.content = _substitute_text(token.content, env)  # a heading's card title
         index += 1
 
@@ -268,6 +276,19 @@ def _expand_children(md: MarkdownIt, children: list[Token], first: int, env: dic
 def _expand(md: MarkdownIt, name: str, line: int, meta: dict, env: dict,
             depth: int) -> list[Token]:
     """The inline tokens of substitution ``name``, each given ``meta`` (its row)."""
+    if not _usable(name, line, env, depth):
+        return [Token("text", "", 0, content="", meta=dict(meta))]
+    children: list[Token] = []
+    md.inline.parse(env["substitutions"][name], md, env, children)
+    for child in children:
+        child.meta = {**(child.meta or {}), **meta}
+        if "row" not in meta:
+            child.meta.pop("row", None)
+    return _expand_children(md, children, line - meta.get("row", 0), env, depth + 1)
+
+
+def _usable(name: str, line: int, env: dict, depth: int) -> bool:
+    """Whether ``{{ name }}`` can be replaced; if not, the error is told at ``line``."""
     values = env.get("substitutions") or {}
     problem = (f"'{{{{ {name} }}}}': only a name can be substituted (no expressions or filters)"
                if not SUBSTITUTION_NAME.match(name) else
@@ -280,11 +301,4 @@ def _expand(md: MarkdownIt, name: str, line: int, meta: dict, env: dict,
                 ("define it under 'substitutions:' in the front matter" if not values else
                  f"substitutions here: {', '.join(sorted(values))}"))
         env["errors"].add(env["path"], line, problem, hint)
-        return [Token("text", "", 0, content="", meta=dict(meta))]
-    children: list[Token] = []
-    md.inline.parse(values[name], md, env, children)
-    for child in children:
-        child.meta = {**(child.meta or {}), **meta}
-        if "row" not in meta:
-            child.meta.pop("row", None)
-    return _expand_children(md, children, line - meta.get("row", 0), env, depth + 1)
+    return problem is None

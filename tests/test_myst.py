@@ -162,6 +162,8 @@ def test_figure_width_scale_align(article: str) -> None:
 def test_substitutions_field_and_definition_lists(article: str) -> None:
     assert "This is <strong>Thread</strong> version 1.2." in article
     assert "<p>Hello from <strong>Thread</strong></p>" in article  # a value using another
+    hint = article.split('<aside class="admonition hint"')[1].split("</aside>")[0]
+    assert "<p>A block substitution, version 1.2.</p>" in hint  # a block value: a directive
     assert '<dl class="field-list">\n<dt>Author</dt>' in article
     assert "<dt>Version</dt>\n<dd>\n<p>1.2</p>" in article
     assert "<dt>Term</dt>\n<dd>Its definition.</dd>" in article
@@ -173,7 +175,7 @@ authors:
   - name: Ada Lovelace
 published: 2025-01-03
 substitutions:
-  known: 3
+  known: "{{ known }}"
 ---
 
 Line ten.
@@ -187,8 +189,11 @@ ERRORS = {
     "unknown colon fence": (":::{nope}\ntext\n:::\n", 12, "unknown directive 'nope'"),
     "colon fence with no name": ("::: what is this?\ntext\n:::\n", 12,
                                  "colon fence '::: what is this?' names no directive"),
+    "substitution loop": ("{{ known }}\n", 12, "substitution 'known' nests more than 8 deep"),
     "unknown substitution": ("Some text\nand {{ knwon }}.\n", 13,
                              "unknown substitution 'knwon' (did you mean 'known'?)"),
+    "unknown block substitution": ("Text.\n\n{{ other }}\n", 14,
+                                   "unknown substitution 'other'"),
     "substitution expression": ("{{ known | upper }}\n", 12,
                                 "'{{ known | upper }}': only a name can be substituted"),
     "unsupported figure option": ("```{figure} pic.png\n:alt: A picture.\n:height: 100\n```\n",

@@ -30,8 +30,8 @@ from generator.errors import SiteError
 from generator.paths import OUTSIDE_HINT, inside_root, outside_message
 
 Layout = Literal["body", "page", "screen", "gutter"]
-WIDTH = re.compile(r"^\d+(px|%)?$")
-SCALE = re.compile(r"^\d+%?$")
+WIDTH = re.compile(r"^\d+\s*(px|%)?$")
+SCALE = re.compile(r"^\d+\s*%?$")
 
 
 class FigureOptions(Options):
@@ -58,14 +58,14 @@ class FigureOptions(Options):
         if value is not None and not WIDTH.match(value.strip()):
             raise ValueError(f"'{value}' is not a width: write pixels (300 or 300px) or a "
                              "percentage (50%)")
-        return value and value.strip().removesuffix("px")
+        return value and re.sub(r"\s+", "", value).removesuffix("px")
 
     @field_validator("scale")
     @classmethod
     def _scale(cls, value: str | None) -> str | None:
         if value is not None and not SCALE.match(value.strip()):
             raise ValueError(f"'{value}' is not a scale: write a percentage (50%)")
-        return value and value.strip().removesuffix("%")
+        return value and re.sub(r"\s+", "", value).removesuffix("%")
 
     @field_validator("alt")
     @classmethod
