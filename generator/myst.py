@@ -29,6 +29,8 @@ from mdit_py_plugins.substitution import substitution_plugin
 from generator.errors import did_you_mean
 
 SUBSTITUTION_NAME = re.compile(r"^[A-Za-z_][\w-]*$")
+CODE_DIRECTIVE = re.compile(r"^\{(code-block|code|sourcecode)\}\s*(.*)$")
+"""MyST's code directives: the argument is the language."""
 CONTAINER_CLASSES = re.compile(r"^-?[A-Za-z_][\w-]*(\s+-?[A-Za-z_][\w-]*)*$")
 SUBSTITUTION = re.compile(r"\{\{(.*?)\}\}")
 MAX_SUBSTITUTION_DEPTH = 8
@@ -61,20 +63,40 @@ def _line(env: dict, body_line: int) -> int:
 # --- colon fences -------------------------------------------------------------------------------
 
 def _fences_rule(state) -> None:
-    """Colon fences become backtick fences, so the directive rule treats both alike."""
+    """Colon fences become backtick fences, so the directive rule treats both alike; MyST's
+    code directives become the plain fences they mean."""
     env = state.env
     for token in state.tokens:
-        if token.type != "colon_fence":
-            continue
-        token.type, token.tag = "fence", "code"
-        if CONTAINER_CLASSES.match(token.info.strip()):  # ':::bg-primary' is a styled <div>
-            token.info = "{container} " + token.info.strip()
-        elif not token.info.strip().startswith("{"):
-            written = f"{token.markup} {token.info.strip()}".strip()
-            env["errors"].add(env["path"], _line(env, token.map[0]),
-                              f"colon fence '{written}' names no directive",
-                              "name it in braces, ':::{note}', or give CSS classes, ':::my-class'")
-            token.type, token.meta = "directive", {"call": None}  # reported: renders nothing
+        if token.type == "colon_fence":
+            _colon_fence(token, env)
+        if token.type == "fence" and CODE_DIRECTIVE.match(token.info.strip()):
+            _code_fence(token, env)
+
+
+def _colon_fence(token: Token, env: dict) -> None:
+    token.type, token.tag = "fence", "code"
+    if CONTAINER_CLASSES.match(token.info.strip()):  # ':::bg-primary' is a styled <div>
+        token.info = "{container} " + token.info.strip()
+    elif not token.info.strip().startswith("{"):
+        written = f"{token.markup} {token.info.strip()}".strip()
+        env["errors"].add(env["path"], _line(env, token.map[0]),
+                          f"colon fence '{written}' names no directive",
+                          "name it in braces, ':::{note}', or give CSS classes, ':::my-class'")
+        token.type, token.meta = "directive", {"call": None}  # reported: renders nothing
+
+
+def _code_fence(token: Token, env: dict) -> None:
+    """```` ```{code-block} python ```` is ```` ```python ````; options are not supported."""
+    match = CODE_DIRECTIVE.match(token.info.strip())
+    lines = token.content.split("\n")
+    if lines and (lines[0].strip() == "---" or re.match(r"^:[\w-]+:", lines[0])):
+        option = lines[0].strip() if lines[0].strip() != "---" else "---"
+        env["errors"].add(env["path"], _line(env, token.map[0]) + 1,
+                          f"{{{match.group(1)}}} options are not supported ('{option}')",
+                          "write the code alone; give a caption with a figure or a sentence")
+        token.type, token.meta = "directive", {"call": None}
+        return
+    token.info = match.group(2).strip()
 
 
 # --- directive options as YAML -----------------------------------------------------------------

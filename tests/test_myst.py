@@ -147,6 +147,11 @@ def test_containers_and_myst_names(article: str) -> None:
     assert '<a class="xref" href="#see-also"' in article
 
 
+def test_code_directives_are_code_blocks(article: str) -> None:
+    assert '<code class="language-python"><span class="nb">print</span>' in article
+    assert '<code class="language-text">A code directive in a colon fence.' in article
+
+
 def test_nested_colon_fences(article: str) -> None:
     important = article.split('class="admonition important"')[1].split("</aside>\n</aside>")[0]
     assert 'class="admonition caution"' in important
@@ -214,6 +219,8 @@ ERRORS = {
                                "options of directive 'note': invalid YAML"),
     "options block not closed": (":::{note}\n---\nclass: a\n:::\n", 13,
                                  "options of directive 'note': the options block that starts"),
+    "code-block options": ("```{code-block} python\n:linenos:\nx = 1\n```\n", 13,
+                           "{code-block} options are not supported (':linenos:')"),
     "unknown admonition option": (":::{note}\n:title: No\nText.\n:::\n", 13,
                                   "unknown option ':title:' for directive 'note'"),
 }
