@@ -162,6 +162,9 @@ def test_figure_width_scale_align(article: str) -> None:
     assert 'alt="A small test picture." width="200" height="62"' in article
     assert 'alt="The same picture, scaled." width="320" height="100"' in article
     assert '<figure class="l-body align-left" id="fig-scaled">' in article
+    assert ('<figure class="l-body image align-right"><img src="../../assets/08cda76529418499.png" '
+            'alt="The picture once more, with no caption." style="width: 50%" width="640" '
+            'height="200"') in article
 
 
 def test_substitutions_field_and_definition_lists(article: str) -> None:
@@ -219,6 +222,10 @@ ERRORS = {
                                "options of directive 'note': invalid YAML"),
     "options block not closed": (":::{note}\n---\nclass: a\n:::\n", 13,
                                  "options of directive 'note': the options block that starts"),
+    "image with a caption": ("```{image} pic.png\n:alt: A picture.\n\nA caption.\n```\n", 12,
+                             "image takes no caption"),
+    "missing image alt": ("```{image} pic.png\n```\n", 12,
+                          "missing option ':alt:' for directive 'image'"),
     "code-block options": ("```{code-block} python\n:linenos:\nx = 1\n```\n", 13,
                            "{code-block} options are not supported (':linenos:')"),
     "unknown admonition option": (":::{note}\n:title: No\nText.\n:::\n", 13,
