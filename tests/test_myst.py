@@ -169,7 +169,8 @@ def test_figure_width_scale_align(article: str) -> None:
 
 def test_substitutions_field_and_definition_lists(article: str) -> None:
     assert "This is <strong>Thread</strong> version 1.2." in article
-    assert "<p>Hello from <strong>Thread</strong></p>" in article  # a value using another
+    assert ("<p>Hello from <strong>Thread</strong> H<sub>2</sub>O, E = mc<sup>2</sup>, "
+            '<abbr title="Markedly Structured Text">MyST</abbr>.</p>') in article
     hint = article.split('<aside class="admonition hint"')[1].split("</aside>")[0]
     assert "<p>A block substitution, version 1.2.</p>" in hint  # a block value: a directive
     assert '<dl class="field-list">\n<dt>Author</dt>' in article
@@ -226,6 +227,8 @@ ERRORS = {
                              "image takes no caption"),
     "missing image alt": ("```{image} pic.png\n```\n", 12,
                           "missing option ':alt:' for directive 'image'"),
+    "abbreviation without expansion": ("{abbr}`MyST`\n", 12,
+                                       "an abbreviation needs its expansion in brackets"),
     "code-block options": ("```{code-block} python\n:linenos:\nx = 1\n```\n", 13,
                            "{code-block} options are not supported (':linenos:')"),
     "unknown admonition option": (":::{note}\n:title: No\nText.\n:::\n", 13,
