@@ -48,28 +48,37 @@ def _unit_weights(net, mode: str, layer: str, index: int, lower: str, input_size
 
 
 def _diagram(ctx, net, weights, name, lower, k, fraction, icons, icon_size, icon_steps, seed):
+    """The stacked raster (image 0: feeds, previews) and, for the page's labelled HTML rows
+    (generator/directives/weight_rows.py), each input's heatmap (images 1…k) and icon (images
+    k+1…2k), the range of each input's weights and the colour scale's stops."""
     import numpy as np
 
     from figures.featureviz import render, to_hwc
-    from figures.weights import heatmaps, normalise, top_inputs
+    from figures.weights import STOPS, heatmaps, normalise, top_inputs
 
     inputs = top_inputs(weights, k, fraction)
     maps = heatmaps(weights, inputs)
     tiles = [_upscale(m, icon_size) for m in maps]
+    icon_images = []
     if icons and lower:
         rendered = to_hwc(render(net, lower, inputs, size=icon_size, steps=icon_steps,
                                  seed=seed, transforms="light", progress=ctx.progress))
-        tiles = [np.concatenate([(icon * 255).round().astype(np.uint8), _gap(icon_size), tile],
-                                axis=1) for icon, tile in zip(rendered, tiles, strict=True)]
+        icon_images = [(icon * 255).round().astype(np.uint8) for icon in rendered]
+        tiles = [np.concatenate([icon, _gap(icon_size), tile], axis=1)
+                 for icon, tile in zip(icon_images, tiles, strict=True)]
     values = normalise(weights)
+    ranges = [[float(values[i].min()), float(values[i].max())] for i in inputs]
     return FigureOutput(
         alt=f"Weights from the {len(inputs)} strongest inputs to {name}; red excites, "
             f"blue inhibits.",
         caption=f"Weights into `{name}` from inputs {', '.join(map(str, inputs))}, "
                 "normalised so the strongest is ±1.",
         images=[_pixelated(_stack(tiles))]
-        + [FigureImage(m, pixelated=True) for m in maps],
-        data={"unit": name, "inputs": inputs,
+        + [FigureImage(m, pixelated=True) for m in maps]
+        + [FigureImage(icon) for icon in icon_images],
+        data={"unit": name, "lower": lower, "inputs": inputs, "ranges": ranges,
+              "icons": bool(icon_images),
+              "scale": [[x, "#{:02x}{:02x}{:02x}".format(*rgb)] for x, rgb in STOPS],
               "weights": [values[i].tolist() for i in inputs]},
     )
 

@@ -29,7 +29,6 @@ from generator.content import (
     load_content,
 )
 from generator.errors import BuildFailed, ErrorCollector, SiteError
-from generator.jobs import installed_versions
 from generator.links import check_links
 from generator.myst import document_env
 from generator.plan import FigurePlan, FigureRun, compute, load_plan, use_stored
@@ -61,7 +60,6 @@ class Build:
     """Site-relative Markdown path → hash of its bytes."""
     reused: dict[int, tuple] = field(default_factory=dict)
     """id(document) → (document, record) for documents whose page the cache supplies."""
-    versions: dict = field(default_factory=dict)
     written: list[str] = field(default_factory=list)
     prerendered: dict[int, tuple[Document, self_contained.Rendered]] = field(default_factory=dict)
     """id(document) → outputs of a self-contained document, rendered in the documents stage."""
@@ -75,6 +73,8 @@ class Build:
     """Problems that did not stop the build (``thread check --strict`` fails on them)."""
     fingerprint: str = ""
     """The site's inputs when this build started (:func:`generator.cache.site_fingerprint`)."""
+    seen: tuple[Path, str] | None = None
+    """(output folder, fingerprint) from the CLI's look just before the build started."""
     search_digest: str = ""
     """Hash of the pages the search index was built from (to skip re-indexing)."""
     """Output paths this build wrote (an incremental build skips unchanged files)."""
@@ -106,11 +106,10 @@ def load(build: Build) -> None:
         raise BuildFailed([exc]) from None
     if build.use_cache:  # thread build and serve: finish or undo a killed build's write first
         recover(build.out_dir.resolve())
-        build.fingerprint = cache.site_fingerprint(build.root, build.out_dir, build.live_reload)
+        build.fingerprint = _fingerprint(build)
         salt = cache.salt((build.root / "site.toml").read_bytes(), build.live_reload)
         build.cache = cache.load(build.root, salt, str(build.out_dir.resolve()))
     build.templates = cache.Templates(theme_dir(build.root, build.config) / "templates")
-    build.versions = installed_versions()
     errors = build.errors  # raised with the Markdown errors, so all are reported at once
     build.content = load_content(build.root, build.config, errors,
                                  partial(incremental.known, build))
@@ -270,6 +269,15 @@ def links(build: Build) -> None:
     sources = {doc.url + "index.html": doc.source for doc in build.content.documents()}
     build.errors.extend(check_links(build.outputs, build.config.base_url, sources,
                                     Path(build.config.output_dir).name, build.broken_pages()))
+
+
+def _fingerprint(build: Build) -> str:
+    """The site's fingerprint as this build starts: the CLI's quick look computed it a moment
+    ago for the same output folder (see ``seen``), or it is computed now."""
+    if build.seen and not build.live_reload \
+            and build.seen[0].resolve() == build.out_dir.resolve():
+        return build.seen[1]
+    return cache.site_fingerprint(build.root, build.out_dir, build.live_reload)
 
 
 def write(build: Build) -> None:

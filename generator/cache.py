@@ -30,6 +30,7 @@ One that does not read as this generator writes it is ignored with a note: a ful
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from dataclasses import dataclass, field
@@ -47,7 +48,7 @@ QUICK = "quick.json"
 FORMAT = 2
 """The file's shape; a record of another generator is never decoded anyway (the salt hashes the
 generator's code), so a new record shape needs no new number."""
-SHAPING_LIBRARIES = ("jinja2", "markdown-it-py", "mdit-py-plugins", "pygments", "latex2mathml",
+SHAPING_LIBRARIES = ("jinja2", "markdown-it-py", "mdit-py-plugins", "pygments", "math-core",
                      "pybtex", "pydantic", "pagefind")
 """Libraries whose version can change the bytes of a page."""
 CARDS = "partials/cards.html"
@@ -105,31 +106,36 @@ def site_fingerprint(root: Path, out_dir: Path, live_reload: bool) -> str:
     """Size and mtime of every file under the site root (dot-folders, caches and the output
     folder aside) plus the salt: equal fingerprints mean the site's inputs did not change.
 
-    A false "changed" costs only the normal, content-hashed build; stat-based is enough."""
-    out_dir = out_dir.resolve()
+    A false "changed" costs only the normal, content-hashed build; stat-based is enough. Plain
+    strings and ``os.scandir``, not :class:`Path`: this runs on every rebuild of every site."""
+    skip = os.path.realpath(out_dir)
     parts = [salt((root / "site.toml").read_bytes(), live_reload)]
     for folder, dirs, files in os.walk(root):
-        here = Path(folder)
+        rel = os.path.relpath(folder, root)
+        prefix = "" if rel == "." else rel + "/"
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__"
-                         and (here / d).resolve() != out_dir)
-        parts += [f"{(here / d).relative_to(root)}/" for d in dirs]  # a folder named x.md
+                         and os.path.realpath(os.path.join(folder, d)) != skip)
+        parts += [f"{prefix}{d}/" for d in dirs]  # a folder named x.md
         for name in sorted(files):
             try:
-                stat = (here / name).stat()
+                stat = os.stat(os.path.join(folder, name))
             except OSError:  # a broken or looping link: the build says so
-                parts.append(f"{(here / name).relative_to(root)}:unreadable")
+                parts.append(f"{prefix}{name}:unreadable")
                 continue
-            parts.append(f"{(here / name).relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns}")
+            parts.append(f"{prefix}{name}:{stat.st_size}:{stat.st_mtime_ns}")
     return text_digest(*parts)
 
 
-def up_to_date(root: Path, out_dir: Path, live_reload: bool = False) -> bool:
+def up_to_date(root: Path, out_dir: Path, live_reload: bool = False,
+               fingerprint: str | None = None) -> bool:
     """Nothing under the site root changed since the last successful build started, and its
-    output folder is exactly as that build left it: there is nothing to do."""
+    output folder is exactly as that build left it: there is nothing to do. ``fingerprint``:
+    the site's, when the caller computed it already."""
     try:
         quick = json.loads((root / FOLDER / QUICK).read_bytes())  # stdlib only, like all of this
+        fingerprint = fingerprint or site_fingerprint(root, out_dir, live_reload)
         return quick["format"] == FORMAT and quick["out_dir"] == str(out_dir.resolve()) \
-            and quick["fingerprint"] == site_fingerprint(root, out_dir, live_reload) \
+            and quick["fingerprint"] == fingerprint \
             and all(_stat(out_dir / path) == tuple(stamp)
                     for path, stamp in quick["stamps"].items())
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
@@ -242,11 +248,16 @@ def clear(root: Path) -> None:
 
 def salt(config_bytes: bytes, live_reload: bool) -> str:
     """What invalidates every page at once: configuration, generator code, library versions."""
+    return text_digest(FORMAT, digest(config_bytes), live_reload, *_running_code())
+
+
+@functools.cache
+def _running_code() -> tuple[str, ...]:
+    """The generator's code and the shaping libraries' versions, read once per process: what
+    this process runs cannot change under it (``serve`` keeps running the code it loaded)."""
     code = sorted(GENERATOR.rglob("*.py"))
-    parts = [FORMAT, digest(config_bytes), live_reload]
-    parts += [f"{p.relative_to(GENERATOR)}:{digest(p.read_bytes())}" for p in code]
-    parts += [f"{name}=={_version(name)}" for name in SHAPING_LIBRARIES]
-    return text_digest(*parts)
+    parts = [f"{p.relative_to(GENERATOR)}:{digest(p.read_bytes())}" for p in code]
+    return (*parts, *(f"{name}=={_version(name)}" for name in SHAPING_LIBRARIES))
 
 
 def _version(name: str) -> str:

@@ -44,10 +44,30 @@ class Reference:
     year: str
     doi: str
     url: str
+    et_al: bool = False
+    """The author list ended in BibTeX's ``and others``: shown as "et al.", never as a name."""
+    families: tuple[str, ...] = ()
+    """Family names, for an in-text citation ("Olah et al. [3]")."""
 
     @property
     def link(self) -> str:
         return f"https://doi.org/{self.doi}" if self.doi else self.url
+
+    @property
+    def author_text(self) -> str:
+        """The authors as the reference list and cards show them: "A, B, et al."."""
+        return ", ".join(self.authors + (("et al.",) if self.et_al else ()))
+
+    @property
+    def in_text(self) -> str:
+        """Who, in running text: "Olah", "Olah and Carter", "Olah et al." (or the title)."""
+        names = self.families
+        if not names:
+            return self.title
+        if len(names) == 1:
+            return f"{names[0]} et al." if self.et_al else names[0]
+        return f"{names[0]} and {names[1]}" if len(names) == 2 and not self.et_al else (
+            f"{names[0]} et al.")
 
 
 def latex_text(value: str) -> str:
@@ -56,11 +76,17 @@ def latex_text(value: str) -> str:
     return " ".join(Text.from_latex(value).render(PLAIN_TEXT).split())
 
 
-def _person_names(person: Person) -> tuple[str, str]:
+def _person_names(person: Person) -> tuple[str, str, str]:
+    """Display name ("Given Family"), Scholar's "Family, Given", and the family name."""
     given = latex_text(" ".join(person.first_names + person.middle_names))
     family = latex_text(" ".join(person.prelast_names + person.last_names))
     display = f"{given} {family}".strip()
-    return display, f"{family}, {given}" if given else family
+    return display, f"{family}, {given}" if given else family, family or display
+
+
+def _is_others(person: Person) -> bool:
+    """BibTeX's ``and others``: more authors than listed, not a person named "others"."""
+    return str(person).strip().lower() == "others"
 
 
 def _url(fields) -> str:
@@ -75,7 +101,8 @@ def _url(fields) -> str:
 
 def decode_entry(key: str, entry: Entry) -> Reference:
     fields = {name.lower(): value for name, value in entry.fields.items()}
-    names = [_person_names(p) for p in entry.persons.get("author", entry.persons.get("editor", []))]
+    persons = entry.persons.get("author", entry.persons.get("editor", []))
+    names = [_person_names(p) for p in persons if not _is_others(p)]
     venue = next((latex_text(fields[f]) for f in VENUE_FIELDS
                   if fields.get(f) and not fields[f].lstrip().startswith("\\url")), "")
     if not venue and fields.get("archiveprefix", "").lower() == "arxiv":
@@ -84,44 +111,66 @@ def decode_entry(key: str, entry: Entry) -> Reference:
                      title=latex_text(fields.get("title", "")) or "Untitled",
                      authors=tuple(n[0] for n in names), scholar_authors=tuple(n[1] for n in names),
                      venue=venue, year=latex_text(fields.get("year", "")),
-                     doi=fields.get("doi", "").strip(), url=_url(fields))
+                     doi=fields.get("doi", "").strip(), url=_url(fields),
+                     et_al=any(_is_others(p) for p in persons), families=tuple(n[2] for n in names))
 
 
-def load_bibtex(path: Path, shown_as: Path | str) -> dict[str, Reference]:
-    """Parse one .bib file; problems are :class:`SiteError` with the file's line."""
+def load_bibtex(path: Path, shown_as: Path | str) -> tuple[dict[str, Reference], list[SiteError]]:
+    """Parse one .bib file: its references, and a warning per repeated key. Problems are
+    :class:`SiteError` with the file's line."""
     text = read_bibtex(path, shown_as)
     references = {}
-    for key, (entry, line) in parse_bibtex(text, shown_as).items():
+    entries, repeats = parse_bibtex(text, shown_as)
+    for key, (entry, line) in entries.items():
         try:
             references[key] = decode_entry(key, entry)
         except (UnicodeDecodeError, PybtexError) as exc:  # latexcodec: a lone "\", say
             reason = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
             raise SiteError(shown_as, line, f"invalid LaTeX in entry '{key}': {reason}") from None
-    return references
+    return references, repeats
 
 
-def parse_bibtex(text: str, shown_as: Path | str) -> dict[str, tuple[Entry, int]]:
-    """Entries by key, each with the line of its ``@``. pybtex's ``Parser.parse_string``, step
-    by step: its entries keep no line, and a repeated key or field would have none."""
+def parse_bibtex(text: str, shown_as: Path | str) -> tuple[dict[str, tuple[Entry, int]],
+                                                            list[SiteError]]:
+    """Entries by key, each with the line of its ``@``, and a warning at each repeated key.
+
+    pybtex's ``Parser.parse_string``, step by step: its entries keep no line, and it rejects a
+    repeated key where BibTeX and Biber keep the first entry and warn, as we do (pybtex's
+    case-insensitive key table decides what repeats, as BibTeX's does)."""
     parser = Parser()
     parser.unnamed_entry_counter = 1
     scanner = LowLevelParser(text, macros=parser.macros, want_entry=parser.data.want_entry)
     lines: dict[str, int] = {}
+    repeats: list[SiteError] = []
     try:
         for command, body in scanner:
             line = line_at(text, scanner.command_start)
             try:
                 if command.lower() == "preamble":
                     parser.process_preamble(*body)
+                elif command.lower() != "string" and (body[0] or "") in parser.data.entries:
+                    repeats.append(_repeated(shown_as, line, body[0], parser.data.entries,
+                                             lines))
                 elif command.lower() != "string":
                     parser.process_entry(command, *body)
-                    lines.setdefault(body[0], line)
+                    lines.setdefault(str(body[0]).lower(), line)
             except PybtexError as exc:
                 raise SiteError(shown_as, line, f"invalid BibTeX: {exc}") from None
     except PybtexError as exc:
         message = re.sub(r"^syntax error in line \d+: ", "", str(exc))
         raise SiteError(shown_as, getattr(exc, "lineno", None), f"invalid BibTeX: {message}")
-    return {key: (entry, lines.get(key, 1)) for key, entry in parser.data.entries.items()}
+    entries = {key: (entry, lines.get(key.lower(), 1))
+               for key, entry in parser.data.entries.items()}
+    return entries, repeats
+
+
+def _repeated(shown_as: Path | str, line: int, key: str, entries, lines: dict[str, int]
+              ) -> SiteError:
+    """The warning for an entry whose key an earlier entry has (BibTeX keeps the first)."""
+    first = entries[key].key
+    hint = None if first == key else f"the first is written '{first}': keys ignore case"
+    return SiteError(shown_as, line, f"repeated key '{key}' (first at line {lines[key.lower()]}); "
+                     "the first entry wins", hint, warning=True)
 
 
 def read_bibtex(path: Path, shown_as: Path | str) -> str:
@@ -204,8 +253,9 @@ def attach_references(root: Path, config, content, errors) -> None:
         for index, name in enumerate(files):
             try:
                 path = _bib_path(root, base, name)
-                if path not in cache:
-                    cache[path] = load_bibtex(path, _shown(root, path))
+                if path not in cache:  # each file's warnings are told once
+                    cache[path], repeats = load_bibtex(path, _shown(root, path))
+                    errors.extend(repeats)
                 merged.update(cache[path])
             except SiteError as exc:
                 errors.extend([where(index, exc)])

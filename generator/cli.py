@@ -113,21 +113,25 @@ def build(root: Path | None, out: Path | None, frozen: bool, workers: int | None
     """
     started = time.perf_counter()
     root = site_root(root)
+    quick = None
     if no_cache:
         from generator import cache
 
         cache.clear(root)
-    elif _nothing_changed(root, out):
-        console.print(f"Nothing changed since the last build ({time.perf_counter() - started:.2f}"
-                      " s); nothing was written.")
-        return
+    else:
+        quick = _quick_look(root, out)
+        if quick is not None and quick[2]:
+            console.print("Nothing changed since the last build "
+                          f"({time.perf_counter() - started:.2f} s); nothing was written.")
+            return
     from generator import build as pipeline
     from generator.plan import FigureRun, RichReporter
 
     figure_run = FigureRun(frozen, workers, device, RichReporter(console), executor)
     try:
         result = pipeline.run(root, out=out.resolve() if out else None,
-                              figure_run=figure_run, use_cache=True)
+                              figure_run=figure_run, use_cache=True,
+                              seen=quick[:2] if quick else None)
     except BuildFailed as failure:
         report(failure)
         sys.exit(1)
@@ -137,8 +141,11 @@ def build(root: Path | None, out: Path | None, frozen: bool, workers: int | None
                   f"written) into {result.out_dir} in {time.perf_counter() - started:.2f} s")
 
 
-def _nothing_changed(root: Path, out: Path | None) -> bool:
-    """The fast path of a rebuild, before the generator's modules load (stdlib only)."""
+def _quick_look(root: Path, out: Path | None) -> tuple[Path, str, bool] | None:
+    """The fast path of a rebuild, before the generator's modules load (stdlib only): the
+    output folder, the site's fingerprint (the build reuses it) and whether nothing changed.
+    None when site.toml does not read (the build reports it) or a killed build left a journal
+    or staging folder (the build recovers first)."""
     import tomllib
 
     from generator import cache
@@ -147,10 +154,14 @@ def _nothing_changed(root: Path, out: Path | None) -> bool:
         settings = tomllib.loads((root / "site.toml").read_text(encoding="utf-8-sig"))
         out_dir = out or root / str(settings.get("output_dir", "_site"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return False  # the normal build reports the problem
+        return None
     if any(out_dir.parent.glob(f".{out_dir.name}.*-*")):
-        return False  # a killed build's journal or staging folder: the build recovers first
-    return cache.up_to_date(root, out_dir)
+        return None
+    try:
+        fingerprint = cache.site_fingerprint(root, out_dir, live_reload=False)
+    except OSError:
+        return None
+    return out_dir, fingerprint, cache.up_to_date(root, out_dir, fingerprint=fingerprint)
 
 
 @main.command()

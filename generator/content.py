@@ -403,15 +403,16 @@ def load_content(root: Path, config: Config, errors: ErrorCollector,
     ``known`` (the build cache) may vouch for a file's front matter, which is then not parsed.
     """
     base = root / CONTENT_DIR
-    threads, pages = [], []
+    threads, pages, folders = [], [], {}
     thread_dirs = sorted(p.parent for p in base.rglob(THREAD_FILE))
+    thread_set = set(thread_dirs)
     for directory in thread_dirs:
-        thread = _load_thread(root, directory, config, errors, known)
+        thread = _load_thread(root, directory, config, errors, known, folders)
         if thread:
             threads.append(thread)
     for path in sorted(base.rglob("*.md")):
-        if not any(d == path.parent for d in thread_dirs):
-            page = _load(root, path, PageMeta, errors, known)
+        if path.parent not in thread_set:
+            page = _load(root, path, PageMeta, errors, known, folders)
             if page:
                 url = path.relative_to(base).with_suffix("").as_posix()
                 pages.append(Page(source=page[0], url=url + "/", meta=page[1]))
@@ -419,8 +420,8 @@ def load_content(root: Path, config: Config, errors: ErrorCollector,
 
 
 def _load(root: Path, path: Path, model: type[Strict], errors: ErrorCollector,
-          known: Known = _unknown):
-    if inside_root(root, path) is None:  # a symlink out of the site: never read, never published
+          known: Known = _unknown, folders: dict[str, str] | None = None):
+    if inside_root(root, path, folders) is None:  # a symlink out of the site: never read, never published
         rel = path.relative_to(root)
         errors.add(rel, 1, outside_message("Markdown file", rel.as_posix()), OUTSIDE_HINT)
         return None
@@ -438,14 +439,14 @@ def _load(root: Path, path: Path, model: type[Strict], errors: ErrorCollector,
 
 
 def _load_thread(root: Path, directory: Path, config: Config, errors: ErrorCollector,
-                 known: Known):
+                 known: Known, folders: dict[str, str]):
     slug = directory.relative_to(root / CONTENT_DIR).as_posix()
-    loaded = _load(root, directory / THREAD_FILE, ThreadMeta, errors)  # always read: it lists
+    loaded = _load(root, directory / THREAD_FILE, ThreadMeta, errors, folders=folders)  # always read: it lists
     articles = []
     for path in sorted(directory.glob("*.md")):
         if path.name == THREAD_FILE:
             continue
-        item = _load(root, path, ArticleMeta, errors, known)
+        item = _load(root, path, ArticleMeta, errors, known, folders)
         if item:
             if item[0].node is not None:  # parsed now, not vouched for by the cache
                 check_affiliations(item[0], item[1], config, errors)

@@ -39,7 +39,6 @@ class Build(Protocol):
     resolver: Resolver | None
     sources: dict[str, str]
     reused: dict[int, tuple]
-    versions: dict
 
     @property
     def out_dir(self) -> Path: ...

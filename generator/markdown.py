@@ -9,10 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from xml.etree.ElementTree import tostring
-from xml.sax.saxutils import unescape
 
-from latex2mathml.converter import convert_to_element
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
@@ -28,10 +25,11 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
-from generator.config import link_url
 from generator.directives import Call
 from generator.directives.cite import pandoc_citations_plugin
+from generator.distill_markup import distill_markup_plugin
 from generator.errors import ErrorCollector, did_you_mean
+from generator.maths import MathError, to_mathml
 from generator.myst import OptionsBlockError, myst_plugin, yaml_options
 
 DIRECTIVE_INFO = re.compile(r"^\{([^{}\s]+)\}\s*(.*)$")
@@ -40,8 +38,6 @@ directive (told at its line), never a code block."""
 ROLE_OPENING = re.compile(r"\{[^}]*\}`+")
 OPTION_LINE = re.compile(r"^:([A-Za-z][\w-]*):\s*(.*)$")
 CODE_FORMATTER = HtmlFormatter(cssclass="highlight", nowrap=True)
-LONE_AMPERSAND = re.compile(r"&(?!#(?:x[0-9A-Fa-f]+|[0-9]+);)")
-"""An ``&`` that does not start a numeric character reference (latex2mathml writes those)."""
 MAX_NOTE_CHAIN = 32
 """Cards nest: a chain of notes each citing the next renders each card inside the last."""
 
@@ -80,6 +76,7 @@ def create_markdown() -> MarkdownIt:
     md.core.ruler.push("positions", _positions_rule)
     md.core.ruler.push("footnote_loops", _footnote_loops_rule)
     md.use(myst_plugin, parse_nested=_parse_nested)
+    md.use(distill_markup_plugin)  # after "positions": it reports leftovers at their lines
     md.add_render_rule("directive", _render_directive)
     md.add_render_rule("myst_role", _render_role)
     md.add_render_rule("math_inline", _render_math)
@@ -401,34 +398,12 @@ def _check_role(token: Token, line: int, env: dict) -> None:
 
 
 def _convert_math(token: Token, line: int, env: dict) -> None:
-    display = "block" if token.type.startswith("math_block") or token.type.endswith("double") else "inline"
+    display = token.type.startswith("math_block") or token.type.endswith("double")
     try:
-        token.meta = {**(token.meta or {}), "html": mathml(token.content, display)}
-    except Exception as exc:  # noqa: BLE001 (latex2mathml: one bare Exception class per problem)
-        reason = str(exc) or re.sub(r"(?<!^)([A-Z])", r" \1", type(exc).__name__).lower()
-        env["errors"].add(env["path"], line, f"cannot convert math '{token.content.strip()}': "
-                          f"{reason.removesuffix(' error')}")
+        token.meta = {**(token.meta or {}), "html": to_mathml(token.content, display)}
+    except MathError as exc:
+        env["errors"].add(env["path"], line, f"cannot convert math '{token.content.strip()}': {exc}")
         token.meta = {**(token.meta or {}), "html": escapeHtml(token.content)}
-
-
-def mathml(latex: str, display: str) -> str:
-    """latex2mathml's MathML, with the author's text escaped and links checked.
-
-    latex2mathml copies the text of ``\\text{...}`` (``\\mbox``, ``\\textbf``...) and
-    ``\\unicode{...}`` into its output unescaped, so ``\\text{<script>}`` would be a tag; its own
-    numeric character references are kept. A ``\\href`` must pass the same test as any link."""
-    math = convert_to_element(latex, display=display)
-    for element in math.iter():
-        element.text, element.tail = _escape_text(element.text), _escape_text(element.tail)
-        if element.get("href") is not None:
-            link_url(element.get("href"))  # ValueError: reported as a math error, at its line
-    return unescape(tostring(math, encoding="unicode"))  # latex2mathml's own serialisation
-
-
-def _escape_text(text: str | None) -> str | None:
-    if not text:
-        return text
-    return LONE_AMPERSAND.sub("&amp;", text).replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _render_math(self, tokens, idx, options, env) -> str:

@@ -8,16 +8,12 @@ box in the header loads from the site itself: no request leaves the site.
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import json
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-from pagefind.index import IndexConfig
-from pagefind.service import PagefindService
 
 if TYPE_CHECKING:
     from generator.cache import BuildCache
@@ -56,6 +52,8 @@ def index_search(outputs: Output, language: str, cache: BuildCache, out_dir: Pat
     if bundle and search_digest == cache.search and cache.kept(out_dir, bundle):
         outputs.update((path, out_dir / path) for path in bundle)
         return search_digest
+    import asyncio  # here, not above: an edit with search off (or a kept index) never needs it
+
     pages = {path: _html(value) for path, value in pages.items()}
     # Pagefind's API is async; its own thread keeps it clear of any event loop of the caller.
     seconds = PATIENCE[0] + PATIENCE[1] * len(pages)
@@ -69,6 +67,8 @@ def index_search(outputs: Output, language: str, cache: BuildCache, out_dir: Pat
 async def _bounded(indexing, seconds: float, count: int) -> dict[str, bytes]:
     """The bundle, or SearchFailed when Pagefind fails or has not finished within ``seconds``
     (cancelling the index stops Pagefind's process)."""
+    import asyncio
+
     try:
         return await asyncio.wait_for(indexing, seconds)
     except TimeoutError:
@@ -88,6 +88,9 @@ async def search_bundle(pages: dict[str, bytes], language: str) -> dict[str, byt
     The pages go to a scratch folder that Pagefind indexes in one call: the wrapper answers each
     call after a 0.1 s poll, so one call per page would cost minutes on a large site.
     """
+    from pagefind.index import IndexConfig
+    from pagefind.service import PagefindService
+
     with tempfile.TemporaryDirectory(prefix="thread-search-") as scratch:
         site, bundle = Path(scratch) / "site", Path(scratch) / BUNDLE
         for path, html in pages.items():
@@ -110,6 +113,8 @@ async def _settled(bundle: Path, poll: float = 0.05) -> dict[str, bytes]:
     stopping its process then loses them. So the files are read until two reads a moment apart
     agree and every file is complete: the entry is JSON and each gzipped index file decompresses.
     The caller's time limit bounds the wait."""
+    import asyncio
+
     previous = None
     while True:
         files = {f"{BUNDLE}/{file.relative_to(bundle).as_posix()}": file.read_bytes()

@@ -149,8 +149,9 @@ def _strays(out_dir: Path, outputs: Output) -> set[str]:
     """Files in the output folder that no output accounts for (leftovers of older versions)."""
     found = set()
     for folder, _, files in os.walk(out_dir):
-        here = Path(folder).relative_to(out_dir)
-        found.update((here / name).as_posix() for name in files)
+        rel = os.path.relpath(folder, out_dir)
+        prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+        found.update(prefix + name for name in files)
     return found - set(outputs) - {MARKER}
 
 

@@ -33,7 +33,7 @@ print(ray.get_runtime_context().gcs_address, flush=True)
 sys.stdin.read()
 ray.shutdown()
 """
-TIME = re.compile(rb"<dt>Time</dt><dd>[0-9.]+ s</dd>")
+TIME = re.compile(rb'<th scope="row">Time</th><td>[0-9.]+ s</td>')
 
 
 @pytest.fixture(scope="module")

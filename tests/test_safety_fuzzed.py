@@ -95,8 +95,6 @@ def test_language_that_would_hang_pagefind_is_an_error(tmp_path: Path, language:
 
 @pytest.mark.parametrize(("bib", "expected"), [
     ("@misc{k, title={\\}}", "shared.bib:1: invalid LaTeX in entry 'k': unknown token '\\\\'"),
-    ("@misc{k, title={A}}\n@misc{k, title={B}}\n",
-     "shared.bib:2: invalid BibTeX: repeated bibliography entry: k"),
     ("%\n@misc{k,\n  title={A},\n  title={B}}\n",
      "shared.bib:2: invalid BibTeX: entry with key k has a duplicate title field"),
     ("@misc{k, author={Last, Jr., First, Extra}}\n",

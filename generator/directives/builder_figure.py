@@ -23,6 +23,11 @@ from pydantic import create_model
 
 from generator.directives import Directive, Options
 from generator.directives.figure import Layout
+from generator.directives.weight_rows import weight_rows
+
+VIEWS = {"weight-diagram": weight_rows}
+"""Builders whose figures the page lays out in HTML from their stored parts (labels, links,
+hover cards, tiles that wrap); each view returns None to fall back to the first image."""
 
 
 class BuilderFigureOptions(Options):
@@ -69,6 +74,10 @@ def media(call, ctx, manifest: dict, alt: str) -> str:
     def url(name: str) -> str:
         return ctx.url(assets[name].url)
 
+    view = VIEWS.get(manifest.get("builder", ""))
+    html = view(call, ctx, manifest, alt, url) if view else None
+    if html is not None:
+        return html
     parts = []
     for image in manifest.get("images", [])[:1]:  # later images are stored for reuse
         style = ' style="image-rendering: pixelated"' if image["pixelated"] else ""
@@ -108,18 +117,23 @@ def _inline(manifest: dict, ctx) -> Markup:
 
 
 def reproduce(call, manifest: dict) -> str:
-    """How this figure was made, from its store manifest, and the directive that remakes it."""
+    """How this figure was made, from its store manifest, and the directive that remakes it:
+    a compact two-column table (rows without a value left out) and the directive's source
+    (options with an empty value left out: they are the builder's defaults)."""
     if not manifest:
         return ""
-    params = "".join(f"\n:{k}: {_option(v)}" for k, v in sorted(manifest["params"].items()))
+    params = "".join(f"\n:{k}: {_option(v)}" for k, v in sorted(manifest["params"].items())
+                     if v not in ("", [], {}, None))
     models = ", ".join(f"{name} ({fp})" for name, fp in sorted(manifest["models"].items()))
     versions = ", ".join(f"{k} {v}" for k, v in sorted(manifest["versions"].items()) if v)
-    rows = [("Builder", call.name), ("Store key", manifest["key"]), ("Models", models or "none"),
+    rows = [("Builder", call.name), ("Store key", manifest["key"]), ("Models", models),
             ("Seed", manifest["seed"]), ("Device", manifest["device"]),
-            ("Time", f'{manifest["seconds"]:.2f} s'), ("Versions", versions or "none")]
-    table = "".join(f"<dt>{k}</dt><dd>{escape(str(v))}</dd>" for k, v in rows)
+            ("Time", f'{manifest["seconds"]:.2f} s'), ("Versions", versions)]
+    table = "".join(f'<tr><th scope="row">{k}</th><td>{escape(str(v))}</td></tr>'
+                    for k, v in rows if v not in ("", None))
     source = escape(f"```{{{call.name}}}{params}\n```")
-    return (f'<details class="reproduce"><summary>Reproduce this figure</summary><dl>{table}</dl>'
+    return (f'<details class="reproduce"><summary>Reproduce this figure</summary>'
+            f'<table>{table}</table>'
             f"<pre><code>{source}</code></pre><p>Then run <code>thread build</code>.</p>"
             "</details>")
 

@@ -16,6 +16,8 @@ CARDS: list[tuple[str, str, str, str]] = [
     ("article", ".has-card.citation", ".cite-link", ".hover-card"),
     ("article", ".has-card.footnote", ".footnote-ref a", ".hover-card"),
     ("article", ".has-card.crossref", ".xref", ".hover-card"),
+    ("planted/curves-from-edges/", ".weight-diagram .has-card.unit-ref", ".unit-link",
+     ".hover-card"),  # an input of a weight diagram: that unit's card
 ]
 MAX_TABS = 200
 

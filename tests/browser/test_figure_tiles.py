@@ -1,0 +1,57 @@
+"""Figures made of many small tiles stay readable on a phone (issue 17): each weight-diagram
+input is its own icon and heatmap, at least 48 CSS px at 360 and 1280 px, named, with the range
+of its weights and the colour scale under the rows."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ARTICLE = "planted/curves-from-edges/"
+MIN_TILE = 48
+
+TILES = """() => [...document.querySelectorAll('.weight-diagram')].map(figure => ({
+  tiles: [...figure.querySelectorAll('.weight-tiles img')].map(img => {
+    const r = img.getBoundingClientRect();
+    return {width: r.width, height: r.height, right: r.right, natural: img.naturalWidth};
+  }),
+  labels: [...figure.querySelectorAll('.weight-label')].map(el =>
+    el.querySelector('.unit-link, .weight-name').textContent + ' ' +
+    el.querySelector('.weight-range').textContent),
+  bar: (() => { const bar = figure.querySelector('.weight-scale-bar');
+                const r = bar.getBoundingClientRect();
+                return {width: r.width, background: getComputedStyle(bar).backgroundImage}; })(),
+  scale: figure.querySelector('.weight-scale').textContent,
+  width: document.documentElement.clientWidth,
+}))"""
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_weight_diagram_tiles_are_large_named_and_scaled(browser, site, width: int) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    try:
+        tab = context.new_page()
+        tab.goto(site.url(ARTICLE))
+        tab.evaluate("document.querySelectorAll('img').forEach(img => img.loading = 'eager')")
+        tab.wait_for_load_state("networkidle")
+        figures = tab.evaluate(TILES)
+    finally:
+        context.close()
+    assert figures, "the article has no weight diagram laid out as rows"
+    for figure in figures:
+        assert len(figure["tiles"]) == 2 * len(figure["labels"]) >= 2  # an icon and a heatmap
+        for tile in figure["tiles"]:
+            assert tile["natural"] > 0, "a tile did not load"
+            assert min(tile["width"], tile["height"]) >= MIN_TILE, tile
+            assert tile["right"] <= figure["width"], f"a tile runs off a {width} px screen"
+        for label in figure["labels"]:  # "relu1:2 −0.66 … +0.66"
+            assert re.fullmatch(r"relu1:\d+ −?\d\.\d\d … \+?\d\.\d\d", label), label
+        assert "−1 inhibits" in figure["scale"] and "+1 excites" in figure["scale"]
+        assert figure["bar"]["width"] >= 80
+        colours = re.findall(r"rgb\((\d+), (\d+), (\d+)\)", figure["bar"]["background"])
+        assert len(colours) == 5
+        blue, red = map(lambda c: tuple(map(int, c)), (colours[0], colours[-1]))
+        assert blue[2] > blue[0] and red[0] > red[2], "the scale runs blue (−1) to red (+1)"
