@@ -211,14 +211,18 @@ def _label_directive(token: Token, name: str, target: Token, env: dict) -> None:
     call.options = call.options.model_copy(update={field: name})
 
 
-def target_anchors(tokens: list[Token]):
-    """The labels of targets before a plain block (paragraph, list...), bodies included."""
+def target_anchors(tokens: list[Token], nested: bool = False):
+    """``(label, kind, title)`` of each target before a plain block (paragraph, list...) and,
+    inside directive bodies, of each labelled heading (the document's own are numbered)."""
     for token in tokens:
-        if token.type == "myst_target" and (token.meta or {}).get("anchor"):
-            yield token.meta["anchor"]
-        call = (token.meta or {}).get("call") if token.type == "directive" else None
+        meta = token.meta or {}
+        if token.type == "myst_target" and meta.get("anchor"):
+            yield meta["anchor"], "target", ""
+        elif nested and token.type == "heading_open" and meta.get("label"):
+            yield meta["label"], "section", meta.get("title", "")
+        call = meta.get("call") if token.type == "directive" else None
         if call is not None:
-            yield from target_anchors(call.tokens)
+            yield from target_anchors(call.tokens, nested=True)
 
 
 def plain_text(tokens: list[Token]) -> str:

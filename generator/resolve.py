@@ -251,8 +251,8 @@ def number_labels(document: Document, resolver: Resolver) -> None:
             title = token.meta.get("title", "")
             resolver.add_label(document, "section", token.meta["label"], 0, {"title": title},
                                title)
-    for name in target_anchors(document.tokens):  # (label)= before a paragraph, a list...
-        resolver.add_label(document, "target", name, 0)
+    for name, kind, title in target_anchors(document.tokens):  # (label)= before a list...
+        resolver.add_label(document, kind, name, 0, {"title": title} if title else None, title)
 
 
 def _image_size(path: Path) -> tuple[int | None, int | None]:

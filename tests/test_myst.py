@@ -107,6 +107,7 @@ def test_ref_takes_myst_link_text(article: str) -> None:
     assert links["intro"] == "Section 1"
     assert links["steps"] == "a list"
     assert links["tip-one"] == "the tip"
+    assert links["inside"] == "A heading in an admonition"  # inside a directive's body
     assert links["fig-scaled"] == "Figure 2"  # :name: is :label:
 
 
