@@ -170,15 +170,29 @@ def _support(model, layer: str, probe: int, device: str, step: int
     return int(where[0]), int(where[-1]), y, height
 
 
-def crop(image: torch.Tensor, box: tuple[int, int, int], fill: float = 1.0) -> torch.Tensor:
-    """The square ``box`` (top, left, size) of a (3, H, W) image; outside the image: ``fill``."""
+def crop(image: torch.Tensor, box: tuple[int, int, int],
+         fill: float | torch.Tensor = 1.0) -> torch.Tensor:
+    """The square ``box`` (top, left, size) of a (3, H, W) image; outside the image: ``fill``
+    (a value, or one per channel such as :func:`padding_colour`)."""
     top, left, size = box
-    out = torch.full((image.shape[0], size, size), fill, dtype=image.dtype)
+    out = torch.empty((image.shape[0], size, size), dtype=image.dtype)
+    out[:] = torch.as_tensor(fill, dtype=image.dtype).reshape(-1, 1, 1)
     y0, x0 = max(top, 0), max(left, 0)
     y1, x1 = min(top + size, image.shape[1]), min(left + size, image.shape[2])
     if y1 > y0 and x1 > x0:
         out[:, y0 - top:y1 - top, x0 - left:x1 - left] = image[:, y0:y1, x0:x1]
     return out
+
+
+def padding_colour(model) -> torch.Tensor:
+    """The input colour (per channel, in [0, 1]) that the model's preprocessing maps to zero:
+    what its convolutions' zero padding stands for. A crop that reaches past the image shows
+    it there, so a unit that fires on the image's border shows the edge it sees."""
+    prep = preprocess_for(model)
+    with torch.no_grad():
+        zero, one = (prep(torch.full((1, 3, 1, 1), v)).flatten() for v in (0.0, 1.0))
+    scale = torch.where((one - zero).abs() > 1e-12, one - zero, torch.ones_like(zero))
+    return (-zero / scale).clamp(0, 1)
 
 
 def clipped(box: tuple[int, int, int], side: int) -> tuple[int, int, int, int]:
