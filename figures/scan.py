@@ -43,11 +43,13 @@ def stop_when_captured(model, layers: list[str]) -> Iterator[dict]:
 
 
 def activations(model, layers: list[str], images: torch.Tensor) -> dict[str, torch.Tensor]:
-    """``layers``' outputs for a batch of [0, 1] images, without gradients."""
+    """``layers``' outputs for a batch of [0, 1] images, without gradients. The batch goes in
+    channels-last, which convolutions and pools keep: on CPU that ran the trained CNN about
+    twice as fast and InceptionV1 to ``mixed3b`` about 1.3× (bench/dataset_scan.py)."""
     prep = preprocess_for(model)
     with torch.no_grad(), stop_when_captured(model, layers) as outputs:
         try:
-            model(prep(images))
+            model(prep(images).contiguous(memory_format=torch.channels_last))
         except _Stop:
             pass
         return dict(outputs)
@@ -93,16 +95,23 @@ def scan(model, dataset, layers: list[str], start: int, stop: int, k: int, batch
         outputs = activations(model, layers, dataset.images(ids).to(device))
         id_column = torch.tensor(ids)[:, None]
         for layer in layers:
-            flat = outputs[layer].flatten(2).float().cpu()
+            flat = positions_last(outputs[layer])
             widths[layer] = outputs[layer].shape[-1]
-            for sign, (values, positions) in (("positive", flat.max(dim=2)),
-                                              ("negative", flat.min(dim=2))):
+            for sign, (values, positions) in (("positive", flat.max(dim=1)),
+                                              ("negative", flat.min(dim=1))):
                 kept[(layer, sign)].add(values, id_column.expand_as(values), positions)
         if progress is not None:
             progress(ids[-1] + 1 - start, stop - start)
     return {"start": start, "stop": stop, "count": stop - start, "k": k,
             "layers": {layer: {sign: kept[(layer, sign)].rows(widths[layer]) for sign in SIGNS}
                        for layer in layers}}
+
+
+def positions_last(output: torch.Tensor) -> torch.Tensor:
+    """A (B, C, H, W) activation as (B, H·W, C) on the CPU, flat position ``y·W + x``: a view
+    of a channels-last tensor, so the max over positions copies nothing."""
+    batch, channels = output.shape[:2]
+    return output.permute(0, 2, 3, 1).reshape(batch, -1, channels).float().cpu()
 
 
 # --- what a position sees ------------------------------------------------------------------
