@@ -161,3 +161,20 @@ def test_the_examples_grid_is_readable_at_phone_and_desktop_widths(built, width:
         assert first["left"] >= viz["right"] and first["top"] < viz["bottom"]  # beside
     else:
         assert first["top"] >= viz["bottom"]  # below
+
+
+def test_the_demo_unit_pages_show_frozen_examples(tmp_path: Path) -> None:
+    """The demo site (``[units] dataset = "procedural"``) builds ``--frozen`` from its committed
+    store: every relu1 atlas page and the referenced curve unit conv2:0 show nine examples."""
+    from tests.conftest import copy_demo
+
+    site = copy_demo(tmp_path / "demo")
+    result = thread_cli("build", "--root", site, "--frozen")
+    assert result.exit_code == 0, result.output
+    units = site / "_site" / "units" / "planted"
+    pages = [units / "relu1" / str(i) / "index.html" for i in range(8)]
+    for page in pages + [units / "conv2" / "0" / "index.html"]:
+        assert len(_examples(page.read_text())) == 9, page
+    curves = [title.split()[0] for title, _ in
+              _examples((units / "conv2" / "0" / "index.html").read_text())]
+    assert curves.count("curve") >= 6, curves
