@@ -221,18 +221,32 @@ def compute_figures(build: Build) -> None:
     """Compute figures missing from the store (or fail if --frozen); keep every success.
 
     Models' layers come first, so unit references, the atlas and unit options are checked
-    before any figure is computed; then the dataset scans that stale dataset-examples figures
-    need; then each round of unit shards plans the next (the layers plan the full shards, their
-    weights the neighbours' icon shards)."""
+    before any figure is computed; the layers plan the full unit shards, so the dataset scans
+    that stale dataset-examples figures need, the articles' and the unit pages' alike, run
+    once for all of them; then each round of unit shards plans the next (their weights plan
+    the neighbours' icon shards)."""
     plan, resolver, run = build.plan, build.resolver, build.figure_run
     errors = compute(plan, resolver, run, select=units.is_layers_job)
     errors = errors or units.validate(resolver, resolver.unit_jobs)
+    errors = errors or expand_units(build)[1]
     errors = errors or datasets.compute_scans(plan, resolver, run, compute)
     errors = errors or compute(plan, resolver, run)
-    while not errors and units.expand(resolver, plan, resolver.unit_jobs):
-        errors = compute(plan, resolver, run)
+    while not errors:
+        added, errors = expand_units(build)
+        if not added:
+            break
+        errors = errors or compute(plan, resolver, run)
     build.errors.extend(errors + plan.toolchain_warnings())
     build.errors.raise_if_any()
+
+
+def expand_units(build: Build) -> tuple[int, list[SiteError]]:
+    """Plan the unit shards the store now allows (:func:`units.expand`): (jobs added, errors,
+    such as a ``[units] dataset`` folder that is gone)."""
+    try:
+        return units.expand(build.resolver, build.plan, build.resolver.unit_jobs), []
+    except SiteError as exc:
+        return 0, [exc]
 
 
 def stored_figures(build: Build) -> None:
