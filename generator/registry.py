@@ -24,7 +24,8 @@ from generator.errors import SiteError
 from generator.figures import Builder, discover
 
 BUILTIN_MODULES = ("generator.directives.aside", "generator.directives.cite",
-                   "generator.directives.figure", "generator.directives.unit")
+                   "generator.directives.figure", "generator.directives.hover_box",
+                   "generator.directives.unit")
 """The modules of the built-in directives and roles (each marks its functions)."""
 
 

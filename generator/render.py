@@ -22,7 +22,9 @@ from generator import citations, markdown
 from generator.config import CONFIG_NAME, Config, config_line
 from generator.content import Article, Content, Document, Thread
 from generator.errors import BuildFailed, SiteError
+from generator.embeds import banner_path
 from generator.resolve import Resolver
+from generator.toc import table_of_contents
 
 BUILTIN_THEME = Path(__file__).resolve().parent.parent / "theme"
 
@@ -190,10 +192,13 @@ class Renderer:
         template = page_template(article)
         ctx = self.context(article.url, article)
         body, appendix, notes = split_appendix(article.tokens)
+        toc = table_of_contents(body) if article.meta.toc else []
+        banner = self.banner(article)
         cited = self.resolver.bibliography(article)
         url = ctx.absolute_url(article.url)
         return self.page(template, article.url, article, thread=article.thread,
                          affiliations=affiliations_of(article, self.config),
+                         toc=toc, banner=banner,
                          body=ctx.markdown(body), appendix_sections=ctx.markdown(appendix),
                          footnotes=ctx.markdown(notes), references=cited,
                          credits=self.resolver.credits.get(id(article), []),
@@ -201,6 +206,12 @@ class Renderer:
                          scholar_references=[citations.scholar_reference(r) for _, r in cited],
                          jsonld=citations.scholarly_jsonld(article, self.config, url,
                                                            [r for _, r in cited]))
+
+    def banner(self, article: Article):
+        """The banner image's site file (registered by the resolve stage), or None."""
+        if article.meta.banner is None:
+            return None
+        return self.resolver.asset(banner_path(self.resolver.root, article))
 
     def citation(self, document: Article | Thread) -> citations.WorkCitation:
         """How to cite an article (its authors) or a thread (all its participants)."""
