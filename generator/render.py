@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import posixpath
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from jinja2 import (
@@ -99,6 +99,9 @@ class PageContext:
     templates: Environment | None = None
     cards: int = 0
     """Hover cards rendered so far on this page, for unique, deterministic ids."""
+    once: set = field(default_factory=set)
+    """What a page shows in full only once (a hover box's first card holds its footnotes'
+    anchors)."""
 
     def url(self, target: str) -> str:
         if self.absolute:

@@ -9,7 +9,7 @@ Unit {unit}`planted/relu1:0` is one.
 
 ``{hover}`Gabor functions <gabor>` `` shows the words *Gabor functions* as a link whose card
 holds the box: on hover, keyboard focus and tap, like a citation's (theme/static/cards.js).
-The directive shows nothing where it stands; its paragraphs, one per line of the card, may hold
+The directive shows nothing where it stands; its paragraphs, one per block of the card, may hold
 emphasis, links, images, maths and roles. A box may be shown from several places of the same
 article.
 """
@@ -23,6 +23,7 @@ from pydantic import Field
 
 from generator.directives import Options, directive, role
 from generator.errors import SiteError, did_you_mean
+from generator.resolve import calls
 
 HOVER = re.compile(r"^(?P<text>.*?\S)\s*<(?P<label>[^<>\s]+)>$", re.DOTALL)
 """``text <label>``, as MyST's ``{ref}`` writes an explicit title."""
@@ -36,25 +37,28 @@ class HoverBoxOptions(Options):
 
 def boxes(tokens: list):
     """Every hover-box call of a document, nested bodies included, in document order."""
-    for token in tokens:
-        call = (token.meta or {}).get("call")
-        if call is not None and call.kind == "directive" and call.options is not None:
-            if call.name == "hover-box":
-                yield call
-            yield from boxes(call.tokens)
-        if token.children:
-            yield from boxes(token.children)
+    return (call for call in calls(tokens) if call.kind == "directive" and call.name == "hover-box")
+
+
+def shown_label(call) -> str | None:
+    """The box a ``{hover}`` role names, or None if it names none."""
+    match = HOVER.match(call.argument.strip())
+    return match.group("label") if match else None
 
 
 def check_box(call, resolver) -> None:
-    first = next(box for box in boxes(call.document.tokens)
-                 if box.options.label == call.options.label)
+    label, tokens = call.options.label, call.document.tokens
+    first = next(box for box in boxes(tokens) if box.options.label == label)
     if first is not call:
-        raise SiteError(call.path, call.line_of("label"), f"hover box '{call.options.label}' "
-                        f"is defined twice (first at line {first.line})", "give each a label")
+        raise SiteError(call.path, call.line_of("label"), f"hover box '{label}' is defined "
+                        f"twice (first at line {first.line})", "give each a label")
     if not call.tokens:
-        raise SiteError(call.path, call.line, f"hover box '{call.options.label}' is empty",
+        raise SiteError(call.path, call.line, f"hover box '{label}' is empty",
                         "write what its card shows below the options")
+    if not any(c.kind == "role" and c.name == "hover" and shown_label(c) == label
+               for c in calls(tokens)):
+        resolver.errors.warn(call.path, call.line, f"hover box '{label}' is never shown",
+                             f"show it with {{hover}}`some words <{label}>`, or remove it")
 
 
 @directive("hover-box", options=HoverBoxOptions, check=check_box)
@@ -83,11 +87,13 @@ def hover(call, ctx) -> str:
 
 
 def card_body(box, ctx) -> Markup:
-    """The box's paragraphs as inline HTML joined by line breaks (a card sits inside a
-    paragraph, so it holds no blocks); rendered as a preview, so a footnote in the box adds no
-    second anchor when the box is shown twice."""
-    lines = [ctx.markdown([token], preview=True) for token in _inline(box.tokens)]
-    return Markup("<br>").join(lines)
+    """The box's paragraphs, each as inline HTML in a ``<span>`` the theme shows as a block (a
+    card sits inside a paragraph, so it holds no ``<p>``). Its first card on the page holds the anchors of the
+    footnotes it cites (the notes' back-links go there); later ones are previews without."""
+    first = id(box) not in ctx.once
+    ctx.once.add(id(box))
+    return Markup("").join(Markup('<span class="card-paragraph">{}</span>').format(
+        ctx.markdown([token], preview=not first)) for token in _inline(box.tokens))
 
 
 def _inline(tokens: list):
