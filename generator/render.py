@@ -21,8 +21,8 @@ from markupsafe import Markup
 from generator import citations, markdown
 from generator.config import CONFIG_NAME, Config, config_line
 from generator.content import Article, Content, Document, Thread
-from generator.errors import BuildFailed, SiteError
 from generator.embeds import banner_path
+from generator.errors import BuildFailed, SiteError
 from generator.resolve import Resolver
 from generator.toc import table_of_contents
 

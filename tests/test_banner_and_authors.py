@@ -38,16 +38,16 @@ def test_banner_is_a_self_hosted_image_under_the_title(tmp_path: Path) -> None:
 
 def test_banner_problems_are_errors_at_their_line(tmp_path: Path) -> None:
     missing = BANNER.replace("images/banner.png", "images/nope.png")
-    site, result = article_site(tmp_path, AUTHORS + missing, "Text.\n", images=True)
+    _, result = article_site(tmp_path, AUTHORS + missing, "Text.\n", images=True)
     assert result.exit_code == 1
     assert "content/demo/first.md:8: banner image not found: images/nope.png" in result.output
     remote = BANNER.replace("images/banner.png", "https://example.com/x.png")
-    site, result = article_site(tmp_path / "b", AUTHORS + remote, "Text.\n")
+    _, result = article_site(tmp_path / "b", AUTHORS + remote, "Text.\n")
     assert result.exit_code == 1
     assert ("content/demo/first.md:8: banner image 'https://example.com/x.png' must be a file "
             "beside the article") in result.output
     no_alt = BANNER.replace("Eight arcs in a row.", "' '")
-    site, result = article_site(tmp_path / "c", AUTHORS + no_alt, "Text.\n", images=True)
+    _, result = article_site(tmp_path / "c", AUTHORS + no_alt, "Text.\n", images=True)
     assert result.exit_code == 1
     assert "content/demo/first.md:9: banner.alt: alt text must describe the image" in result.output
 
@@ -86,11 +86,11 @@ def test_no_author_notes_without_marks(tmp_path: Path) -> None:
 
 def test_corresponding_author_needs_an_email(tmp_path: Path) -> None:
     front = TWO_AUTHORS.replace("    email: ada@example.org\n", "")
-    site, result = article_site(tmp_path, front, "Text.\n")
+    _, result = article_site(tmp_path, front, "Text.\n")
     assert result.exit_code == 1
     assert ("content/demo/first.md:4: authors.0: a corresponding author needs an "
             "email: address") in result.output
     bad = TWO_AUTHORS.replace("ada@example.org", "ada at example")
-    site, result = article_site(tmp_path / "b", bad, "Text.\n")
+    _, result = article_site(tmp_path / "b", bad, "Text.\n")
     assert result.exit_code == 1
     assert "content/demo/first.md:8: authors.0.email:" in result.output

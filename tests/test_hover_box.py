@@ -45,7 +45,7 @@ def test_hover_box_card_holds_its_markdown(tmp_path: Path) -> None:
         assert re.search(r'<img src="../../assets/[0-9a-f]{16}\.png" alt="Eight arcs in a row\."',
                          inner)
         assert "<p>" not in inner  # a card sits inside a paragraph
-    assert len(set(c[3] for c in cards)) == 2
+    assert len({c[3] for c in cards}) == 2
     # the first card holds the footnote's anchor, which the note's back-link goes to; the
     # second shows the number only
     assert 'href="#fn1" id="fnref1"' in cards[0][4]
@@ -57,13 +57,13 @@ def test_hover_box_card_holds_its_markdown(tmp_path: Path) -> None:
 
 
 def test_a_box_never_shown_is_a_warning(tmp_path: Path) -> None:
-    site, result = article_site(tmp_path, AUTHORS, BOX + "\n[^n]: A note.\n", images=True)
+    _, result = article_site(tmp_path, AUTHORS, BOX + "\n[^n]: A note.\n", images=True)
     assert result.exit_code == 0, result.output
     assert "content/demo/first.md:9: warning: hover box 'gabor' is never shown" in result.output
 
 
 def test_unknown_hover_box_is_an_error_at_its_line(tmp_path: Path) -> None:
-    site, result = article_site(tmp_path, AUTHORS, "Text.\n\nSee {hover}`it <gabr>`.\n\n" + BOX
+    _, result = article_site(tmp_path, AUTHORS, "Text.\n\nSee {hover}`it <gabr>`.\n\n" + BOX
                                 + "\n[^n]: A note.\n", images=True)
     assert result.exit_code == 1
     assert ("content/demo/first.md:11: unknown hover box 'gabr' (did you mean 'gabor'?)"
@@ -72,7 +72,7 @@ def test_unknown_hover_box_is_an_error_at_its_line(tmp_path: Path) -> None:
 
 def test_hover_without_label_and_box_defined_twice(tmp_path: Path) -> None:
     body = ("See {hover}`just words`.\n\n" + BOX + "\n" + BOX + "\n[^n]: A note.\n")
-    site, result = article_site(tmp_path, AUTHORS, body, images=True)
+    _, result = article_site(tmp_path, AUTHORS, body, images=True)
     assert result.exit_code == 1
     assert "content/demo/first.md:9: hover 'just words' must look like text <label>" in result.output
     assert ("content/demo/first.md:20: hover box 'gabor' is defined twice (first at line 11)"
@@ -80,6 +80,6 @@ def test_hover_without_label_and_box_defined_twice(tmp_path: Path) -> None:
 
 
 def test_hover_box_label_must_be_a_name(tmp_path: Path) -> None:
-    site, result = article_site(tmp_path, AUTHORS, "```{hover-box}\n:label: two words\n\nX.\n```\n")
+    _, result = article_site(tmp_path, AUTHORS, "```{hover-box}\n:label: two words\n\nX.\n```\n")
     assert result.exit_code == 1
     assert "content/demo/first.md:10: option ':label:' of directive 'hover-box'" in result.output

@@ -18,7 +18,7 @@ def test_figure_takes_the_outset_columns(tmp_path: Path, layout: str) -> None:
 
 
 def test_unknown_layout_names_the_columns(tmp_path: Path) -> None:
-    site, result = article_site(tmp_path, AUTHORS, FIGURE.format(layout="wide"), images=True)
+    _, result = article_site(tmp_path, AUTHORS, FIGURE.format(layout="wide"), images=True)
     assert result.exit_code == 1
     assert ("content/demo/first.md:11: option ':layout:' of directive 'figure': Input should be "
             "'body', 'body-outset', 'middle', 'page', 'page-outset', 'screen' or 'gutter'"

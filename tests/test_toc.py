@@ -65,6 +65,6 @@ def test_no_toc_unless_asked(tmp_path: Path) -> None:
 
 
 def test_toc_must_be_true_or_false(tmp_path: Path) -> None:
-    site, result = article_site(tmp_path, AUTHORS + "toc: sometimes\n", BODY)
+    _, result = article_site(tmp_path, AUTHORS + "toc: sometimes\n", BODY)
     assert result.exit_code == 1
     assert "content/demo/first.md:7: toc: Input should be a valid boolean" in result.output

@@ -70,3 +70,22 @@ def test_toc_is_above_the_text_on_a_phone(browser, site, toc_page: str, output_d
         tab.locator(".d-toc").screenshot(path=str(output_dir / "toc-360.png"))
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_articles_with_the_new_parts_pass_axe(browser, built_site, site, width: int) -> None:
+    """axe on every demo article, not only the one the page-type test visits: the contents,
+    author notes, banner, hover box and outset columns are spread over several."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    from .test_accessibility import BLOCKING, describe
+
+    blocking = []
+    for url in site.articles:
+        context, tab = open_page(browser, site, url, width)
+        try:
+            violations = Axe().run(tab).response["violations"]
+        finally:
+            context.close()
+        blocking += [f"{url}: {describe(v)}" for v in violations if v["impact"] in BLOCKING]
+    assert not blocking, "\n".join(blocking)
