@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from article_fixture import AUTHORS, article_site, page
+from conftest import build_site
 
 BANNER = ("banner:\n  image: images/banner.png\n  alt: Eight arcs in a row.\n"
           "  credit: Drawn by the planted network's authors.\n")
@@ -94,3 +95,18 @@ def test_corresponding_author_needs_an_email(tmp_path: Path) -> None:
     _, result = article_site(tmp_path / "b", bad, "Text.\n")
     assert result.exit_code == 1
     assert "content/demo/first.md:8: authors.0.email:" in result.output
+
+
+def test_a_changed_banner_image_rebuilds_the_page(tmp_path: Path) -> None:
+    """The build cache reuses an unchanged page; a new banner file must not be missed."""
+    site, result = article_site(tmp_path, AUTHORS + BANNER, "Text.\n", images=True)
+    assert result.exit_code == 0, result.output
+    before = re.search(r'd-banner l-page"><img src="\.\./\.\./(assets/[^"]+)"', page(site))
+    image = site / "content" / "demo" / "images" / "banner.png"
+    image.write_bytes((Path(__file__).resolve().parents[1] / "content" / "planted" / "images"
+                       / "gabor-bank.png").read_bytes())
+    assert build_site(site).exit_code == 0
+    after = re.search(r'd-banner l-page"><img src="\.\./\.\./(assets/[^"]+)" alt="[^"]*" '
+                      r'width="438" height="60"', page(site))
+    assert after and after.group(1) != before.group(1)
+    assert (site / "_site" / after.group(1)).is_file()
