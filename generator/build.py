@@ -30,6 +30,7 @@ from generator.content import (
 )
 from generator.errors import BuildFailed, ErrorCollector, SiteError
 from generator.links import check_links
+from generator.myst import document_env
 from generator.plan import FigurePlan, FigureRun, compute, load_plan, use_stored
 from generator.render import Renderer, theme_dir
 from generator.resolve import Resolver, check_documents
@@ -175,7 +176,8 @@ def renderer_for(build: Build) -> Renderer:
 
 def parse(doc, errors: ErrorCollector, registry) -> None:
     doc.tokens, doc.env = markdown.parse(doc.source.body, doc.source.path,
-                                         doc.source.body_line - 1, errors, registry=registry)
+                                         doc.source.body_line - 1, errors,
+                                         env=document_env(doc), registry=registry)
 
 
 def resolve(build: Build) -> None:

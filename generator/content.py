@@ -15,11 +15,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -93,6 +94,15 @@ class Author(Strict):
         return self.name.split()[-1] if self.name.split() else self.name
 
 
+def _number_as_text(value: object) -> object:
+    """``version: 1.2`` in YAML is a number; as a substitution it is the text ``1.2``."""
+    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
+SubstitutionValue = Annotated[str, BeforeValidator(_number_as_text)]
+"""Markdown that ``{{ name }}`` stands for."""
+
+
 def _as_list(value: object) -> object:
     return [value] if isinstance(value, str) else value
 
@@ -134,6 +144,8 @@ class ArticleMeta(Strict):
     """Show a table of contents of the article's sections (level-2 and level-3 headings)."""
     banner: Banner | None = None
     """An image under the title, across the page column."""
+    substitutions: dict[str, SubstitutionValue] = Field(default_factory=dict)
+    """MyST substitutions: ``{{ name }}`` in the text is replaced by this Markdown."""
 
     _list = field_validator("bibliography", mode="before")(_as_list)
 
@@ -151,6 +163,8 @@ class ThreadMeta(Strict):
     """Explicit author order for the thread citation; default: alphabetical by family name."""
     bibliography: list[str] = Field(default_factory=list)
     """BibTeX files relative to the thread folder, citable from all of its articles."""
+    substitutions: dict[str, SubstitutionValue] = Field(default_factory=dict)
+    """MyST substitutions: ``{{ name }}`` in the text is replaced by this Markdown."""
 
     _list = field_validator("bibliography", mode="before")(_as_list)
 
@@ -162,6 +176,8 @@ class PageMeta(Strict):
     """Publication date."""
     description: str = ""
     """Summary for feeds and meta tags."""
+    substitutions: dict[str, SubstitutionValue] = Field(default_factory=dict)
+    """MyST substitutions: ``{{ name }}`` in the text is replaced by this Markdown."""
 
 
 @dataclass

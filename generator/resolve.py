@@ -19,6 +19,7 @@ from generator.directives import Call
 from generator.document_state import DocumentState
 from generator.embeds import check_embeds
 from generator.errors import ErrorCollector, SiteError
+from generator.myst import target_anchors
 
 
 @dataclass(frozen=True)
@@ -40,10 +41,13 @@ class Label:
     anchor: str
     preview: dict = field(default_factory=dict, compare=False)
     """What a cross-reference card shows: an image, a caption or a title."""
+    title: str = ""
+    """The link text of an unnumbered target (a subsection's title); may be empty, and then
+    ``{ref}`` must give its own text."""
 
     @property
     def text(self) -> str:
-        return f"{self.kind.capitalize()} {self.number}"
+        return f"{self.kind.capitalize()} {self.number}" if self.number else self.title
 
 
 @dataclass
@@ -142,8 +146,9 @@ class Resolver:
         return self.counters[key]
 
     def add_label(self, document: Document, kind: str, label: str, number: int,
-                  preview: dict | None = None) -> None:
-        self.record(document, "label", [kind, label, number], preview)
+                  preview: dict | None = None, title: str = "") -> None:
+        """Register ``label``; ``number`` 0 is an unnumbered target shown by its ``title``."""
+        self.record(document, "label", [kind, label, number, title], preview)
 
     def label(self, document: Document, name: str) -> Label | None:
         return self.labels.get((id(document), name))
@@ -194,8 +199,10 @@ def _merge_credit(resolver: Resolver, document: Document, text: str, local: Any)
 
 
 def _merge_label(resolver: Resolver, document: Document, value: list, preview: Any) -> None:
-    kind, name, number = value
-    resolver.labels[(id(document), name)] = Label(kind, number, document, name, preview or {})
+    kind, name, number, *rest = value  # records made before targets had three items
+    title = rest[0] if rest else ""
+    resolver.labels[(id(document), name)] = Label(kind, number, document, name, preview or {},
+                                                  title)
 
 
 def _merge_figure(resolver: Resolver, document: Document, value: dict, call: Any):
@@ -240,6 +247,12 @@ def number_labels(document: Document, resolver: Resolver) -> None:
             if label:
                 resolver.add_label(document, "section", label, sections,
                                    {"title": (token.meta or {}).get("title", "")})
+        elif token.type == "heading_open" and (token.meta or {}).get("label"):
+            title = token.meta.get("title", "")
+            resolver.add_label(document, "section", token.meta["label"], 0, {"title": title},
+                               title)
+    for name, kind, title in target_anchors(document.tokens):  # (label)= before a list...
+        resolver.add_label(document, kind, name, 0, {"title": title} if title else None, title)
 
 
 def _image_size(path: Path) -> tuple[int | None, int | None]:

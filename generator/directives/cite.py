@@ -11,7 +11,7 @@
   ``\\@``; an ``@word`` that is no key of the bibliography is told as a warning and shown as
   written.
 - ``{ref}`label` `` links to a labelled figure, equation or section of the same article and
-  previews it in a card.
+  previews it in a card; ``{ref}`its own text <label>` `` sets the link's text (MyST).
 """
 
 from __future__ import annotations
@@ -178,17 +178,28 @@ def cite_in_text(call, ctx) -> str:
                      for n, ref, label in call.data["in_order"])
 
 
+REF_WITH_TEXT = re.compile(r"^(.*?)\s*<([^<>]+)>\s*$", re.DOTALL)
+"""MyST's ``{ref}`the link text <label>` ``."""
+
+
 def check_ref(call, resolver) -> None:
-    name = call.argument.strip()
+    match = REF_WITH_TEXT.match(call.argument.strip())
+    text, name = (match.group(1).strip(), match.group(2).strip()) if match else ("", call.argument.strip())
     target = resolver.label(call.document, name)
     if target is None:
         names = resolver.label_names(call.document)
         hint = did_you_mean(name, names) or (f"labels here: {', '.join(sorted(names))}" if names
                                              else "label a figure with :label: first")
         raise SiteError(call.path, _line(call, name), f"unknown reference '{name}'", hint)
+    if not text and not target.text:
+        raise SiteError(call.path, call.line, f"reference to '{name}' needs link text: the "
+                        f"target labels a {target.kind} with no number or title",
+                        f"{{ref}}`the text <{name}>`")
     call.data["label"] = target
+    call.data["text"] = text
 
 
 @role("ref", check=check_ref)
 def ref(call, ctx) -> str:
-    return ctx.card("crossref", label=call.data["label"], index=ctx.next_card())
+    return ctx.card("crossref", label=call.data["label"], index=ctx.next_card(),
+                    text=call.data.get("text"))
