@@ -30,7 +30,8 @@ from generator.directives import Options, directive
 from generator.errors import SiteError
 from generator.paths import OUTSIDE_HINT, inside_root, outside_message
 
-Layout = Literal["body", "page", "screen", "gutter"]
+Layout = Literal["body", "body-outset", "middle", "page", "page-outset", "screen", "gutter"]
+"""Columns of the theme's grid (Distill's ``l-body``, ``l-body-outset``, ``l-middle``, …)."""
 WIDTH = re.compile(r"^\d+\s*(px|%)?$")
 SCALE = re.compile(r"^\d+\s*%?$")
 
