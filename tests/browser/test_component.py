@@ -95,3 +95,24 @@ def test_in_print_the_fallback_shows(browser, site, component_page) -> None:
         assert not tab.locator(".curve-explorer").is_visible()
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_the_live_component_passes_axe_and_fits(browser, site, component_page,
+                                                width: int) -> None:
+    """axe once the component is live (the site-wide axe test may run before its data came)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    url = site.url(component_page)
+    context, tab = open_page(browser, url, width)
+    try:
+        tab.goto(url, wait_until="load")
+        tab.wait_for_function("() => document.querySelector('.component').dataset.live")
+        violations = Axe().run(tab).response["violations"]
+        overflow = tab.evaluate("() => document.scrollingElement.scrollWidth - innerWidth")
+    finally:
+        context.close()
+    blocking = [f"{v['impact']}: {v['id']} {[n['target'] for n in v['nodes'][:3]]}"
+                for v in violations if v["impact"] in ("serious", "critical")]
+    assert not blocking, "\n".join(blocking)
+    assert overflow <= 0
