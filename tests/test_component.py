@@ -131,3 +131,16 @@ def test_missing_alt_and_missing_fallback_are_errors(tmp_path: Path) -> None:
 def test_a_stylesheet_must_be_css(tmp_path: Path) -> None:
     assert (f"{PLACE}:14: stylesheet 'widgets/w.js' must end in .css"
             in error_output(tmp_path, GOOD + ":css: widgets/w.js\n"))
+
+
+def test_a_changed_script_gets_a_new_url_on_the_next_build(tmp_path: Path) -> None:
+    site, result = component_site(tmp_path, COMPONENT)
+    assert result.exit_code == 0, result.output
+    script = site / "content" / "demo" / "widgets" / "w.js"
+    before = hashed(script)
+    script.write_text(SCRIPT + "root.dataset.live = 'true';\n", encoding="utf-8")
+    result = build_site(site)  # the cached build notices the file changed
+    assert result.exit_code == 0, result.output
+    html = page(site)
+    assert f'src="../../{hashed(script)}"' in html and before not in html
+    assert not (site / "_site" / before).exists()
