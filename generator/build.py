@@ -74,8 +74,8 @@ class Build:
     """The site's inputs when this build started (:func:`generator.cache.site_fingerprint`)."""
     seen: tuple[Path, str] | None = None
     """(output folder, fingerprint) from the CLI's look just before the build started."""
-    search_digest: str = ""
-    """Hash of the pages the search index was built from (to skip re-indexing)."""
+    search_digests: dict[str, str] = field(default_factory=dict)
+    """Hash of the pages each search shard was built from (to skip re-indexing it)."""
     """Output paths this build wrote (an incremental build skips unchanged files)."""
 
     @property
@@ -255,8 +255,8 @@ def search(build: Build) -> None:
     if not build.config.search:
         return
     try:
-        build.search_digest = index_search(build.outputs, build.config.language, build.cache,
-                                           build.out_dir)
+        build.search_digests = index_search(build.outputs, build.config.language, build.cache,
+                                            build.out_dir)
     except SearchFailed as exc:
         raise BuildFailed([SiteError(CONFIG_NAME, config_line(build.root, ("search",)), str(exc),
                                      "search = false in site.toml builds without the index")])
@@ -295,7 +295,7 @@ def write(build: Build) -> None:
                                                        build.live_reload):
             build.fingerprint = ""  # changed while building (new figures, edits): no fast path
         cache.save(build.root, cache.BuildCache(build.cache.salt, build.fingerprint, records,
-                                                stamps, build.search_digest, build.cache.out_dir))
+                                                stamps, build.search_digests, build.cache.out_dir))
 
 
 STAGES = Stages([("load", load), ("documents", documents), ("resolve", resolve),
