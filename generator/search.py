@@ -87,7 +87,8 @@ def indexed_pages(outputs: Output) -> dict[str, bytes]:
     (Pagefind's own rule, applied to the whole site so that no shard falls back to whole
     pages), else every page."""
     pages = {path: _html(value) for path, value in outputs.items() if path.endswith(".html")}
-    marked = {path: html for path, html in pages.items() if MARKED.search(html)}
+    marked = {path: html for path, html in pages.items()
+              if b"data-pagefind-body" in html and MARKED.search(html)}  # the first test is fast
     return marked or pages
 
 
