@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 from pathlib import Path
 
 import pytest
@@ -149,8 +150,6 @@ def test_no_change_keeps_every_shard_and_a_new_article_touches_few(
 
 def test_a_deleted_shard_folder_is_rebuilt(tmp_path: Path, small_shards: None,
                                            pagefind_runs: list[list[str]]) -> None:
-    import shutil
-
     site = search_site(tmp_path / "site")
     assert thread_cli("build", "--root", site).exit_code == 0
     before = tree_digest(site / "_site" / "pagefind")
@@ -165,3 +164,23 @@ def list_marked(site: Path) -> list[str]:
     out = site / "_site"
     return sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html")
                   if search.MARKED.search(p.read_bytes()))
+
+
+def test_a_site_that_outgrows_its_shard_count_equals_a_fresh_build(
+        tmp_path: Path, small_shards: None) -> None:
+    site = search_site(tmp_path / "site")
+    assert thread_cli("build", "--root", site).exit_code == 0
+    before = json.loads((site / "_site/pagefind/shards.json").read_text())["merge"]
+    for n in range(ARTICLES, ARTICLES + 8):  # 19 indexed pages → 27: twice the shards
+        (site / "content" / "many" / f"part-{n:02d}.md").write_text(
+            f"---\ntitle: Part {n}\nauthors:\n  - name: Ada Lovelace\n"
+            f"published: 2025-04-{n - ARTICLES + 1:02d}\n---\n\nPart {n}.\n")
+    assert thread_cli("build", "--root", site).exit_code == 0
+    merged = json.loads((site / "_site/pagefind/shards.json").read_text())["merge"]
+    assert len(merged) > len(before)
+    folders = {p.name + "/" for p in (site / "_site/pagefind").glob("shard-*")}
+    assert folders == set(merged)  # no folder of the old count is left behind
+    fresh = tmp_path / "fresh"
+    shutil.copytree(site, fresh, ignore=shutil.ignore_patterns("_site", ".thread-cache"))
+    assert thread_cli("build", "--root", fresh).exit_code == 0
+    assert tree_digest(site / "_site") == tree_digest(fresh / "_site")
