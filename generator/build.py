@@ -33,7 +33,7 @@ from generator.links import check_links
 from generator.plan import FigurePlan, FigureRun, compute, load_plan, use_stored
 from generator.render import Renderer, theme_dir
 from generator.resolve import Resolver, check_documents
-from generator.search import SearchFailed, index_search
+from generator.search import SearchFailed, index_search, keep_index
 from generator.stages import Stages
 from generator.write import Output, OutputRefused, output_problem, recover, write_site
 
@@ -262,6 +262,14 @@ def search(build: Build) -> None:
                                      "search = false in site.toml builds without the index")])
 
 
+def search_later(build: Build) -> None:
+    """``thread serve``'s first pass: the search index as the last build left it, so an edited
+    page reloads before Pagefind runs; a second pass re-indexes what changed."""
+    if build.config.search:
+        build.search_digests = keep_index(build.outputs, build.cache, build.out_dir)
+        build.fingerprint = ""  # the index may be behind the pages: no "nothing changed" yet
+
+
 def links(build: Build) -> None:
     """``thread check``: every broken internal link or ``#anchor`` is an error."""
     sources = {doc.url + "index.html": doc.source for doc in build.content.documents()}
@@ -301,6 +309,8 @@ def write(build: Build) -> None:
 STAGES = Stages([("load", load), ("documents", documents), ("resolve", resolve),
                  ("figures", compute_figures), ("render", render), ("search", search),
                  ("write", write)])
+PREVIEW_STAGES = STAGES.at("search", search_later)
+"""``thread serve`` after an edit: the pages first, the search index kept as it was."""
 CHECK_STAGES = STAGES.at("figures", stored_figures).disable("write").push("links", links)
 """``thread check``: the build minus writing, figures from the store only, then every internal
 link and #anchor checked."""

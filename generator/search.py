@@ -131,6 +131,16 @@ def index_search(outputs: Output, language: str, cache: BuildCache,
     return digests
 
 
+def keep_index(outputs: Output, cache: BuildCache, out_dir: Path) -> dict[str, str]:
+    """The bundle as the last build left it in ``out_dir`` (files changed since are left out, so
+    the next index rebuilds their shards); returns the digests that build recorded.
+
+    ``thread serve`` shows an edited page with this, then re-indexes in a second build."""
+    outputs.update((path, out_dir / path) for path in cache.outputs
+                   if path.startswith(BUNDLE + "/") and cache.kept(out_dir, [path]))
+    return dict(cache.search_shards)
+
+
 def _digest(path: str, value: bytes | Path, pages: dict[str, bytes], old) -> str:
     from generator.cache import digest
 
