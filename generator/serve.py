@@ -78,10 +78,13 @@ class Handler(SimpleHTTPRequestHandler):
     state: BuildState
 
     def do_GET(self) -> None:
-        if self.path.startswith("/__livereload"):
-            self._events()
-        else:
-            super().do_GET()
+        try:
+            if self.path.startswith("/__livereload"):
+                self._events()
+            else:
+                super().do_GET()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the browser left (a reload, a cancelled image): nothing to tell anyone
 
     def send_head(self):
         """Files inside the output folder only: a link in it that leads elsewhere is not found.

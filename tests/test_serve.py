@@ -29,9 +29,15 @@ def wait_for(url: str, deadline: float) -> str:
 
 
 def stamps(folder: Path) -> dict[str, tuple[int, int]]:
-    """Output path → (inode, mtime): a file replaced by the build gets a new inode."""
-    return {p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
-            for p in folder.rglob("*") if p.is_file()}
+    """Output path → (inode, mtime): a file replaced by the build gets a new inode. A build
+    writing meanwhile may delete a file between listing and stat (an old index file): then
+    the folder is looked at again."""
+    while True:
+        try:
+            return {p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
+                    for p in folder.rglob("*") if p.is_file()}
+        except FileNotFoundError:
+            time.sleep(0.01)
 
 
 def test_serve_rebuilds_on_edit_and_signals_reload(tmp_path: Path) -> None:
