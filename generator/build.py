@@ -183,7 +183,7 @@ def resolve(build: Build) -> None:
     already has an error is left out (its problems would only echo that one), the others are
     checked, so one round reports the problems of every file."""
     errors = build.errors
-    build.resolver = Resolver(build.root, errors)
+    build.resolver = Resolver(build.root, errors, slugs=build.content.slugs())
     build.resolver.plan = build.plan
     for doc, record in build.reused.values():
         build.resolver.merge(doc, record.state)

@@ -10,7 +10,7 @@ not parsed, not rendered, not written — when all of these are as the last buil
 - its **page inputs**: the templates its page renders with (the page template and everything it
   extends or includes, plus the card macros), the BibTeX entries it cites, the thread and site
   navigation around it (thread front matter, the previous and next articles' front matter, the
-  list of threads);
+  list of threads), and the front matter of the article it responds to and of its responses;
 - the **files it embeds** (their content hashes name the copied assets), the store **keys of
   its figures** and the digests of their manifests, and the keys and manifest digests of the
   icon shards of the units it references (fixed shards of a layer: a new reference elsewhere
@@ -318,4 +318,6 @@ def page_inputs(document, template: str, cited: list[str], templates: Templates,
         parts += [thread.url, repr(thread.meta)]
         for neighbour in (document.previous, document.next):
             parts.append(f"{neighbour.url}:{neighbour.meta!r}" if neighbour else "-")
+        for other in [document.answers, *document.responses]:  # "A comment on", "Comments on"
+            parts.append(f"{other.url}:{other.meta!r}" if other else "-")
     return text_digest(*parts)

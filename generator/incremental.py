@@ -68,6 +68,8 @@ def reusable(build: Build, document: Document) -> DocRecord | None:
     if record is None or not build.cache.kept(build.out_dir, record.outputs):
         return None
     state = record.state
+    if state.get("xref"):  # shows another document's labels: rendered with the site
+        return None
     if page_inputs(document, record.template, state.get("cite"), build.templates,
                    build.content.threads) != record.inputs:
         return None

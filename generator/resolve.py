@@ -13,12 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from markupsafe import escape
+
 from generator import markdown
 from generator.content import Document
 from generator.directives import Call
 from generator.document_state import DocumentState
 from generator.embeds import check_embeds
 from generator.errors import ErrorCollector, SiteError
+from generator.paths import OUTSIDE_HINT, inside_root, outside_message
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,9 @@ class Label:
     anchor: str
     preview: dict = field(default_factory=dict, compare=False)
     """What a cross-reference card shows: an image, a caption or a title."""
+    summary: dict = field(default_factory=dict, compare=False)
+    """The preview as JSON (an image URL, caption HTML, a title): what a card in another
+    article shows, since the label's record travels without its tokens (:func:`summary`)."""
 
     @property
     def text(self) -> str:
@@ -69,6 +75,9 @@ class Resolver:
     documents: dict[int, Document] = field(default_factory=dict)
     current: Document | None = None
     """The document whose directives and roles are being checked."""
+    slugs: dict[str, Document] = field(default_factory=dict)
+    """The site's threads and articles by slug, for cross-article references
+    (:meth:`generator.content.Content.slugs`)."""
 
     def state(self, document: Document) -> DocumentState:
         if id(document) not in self.states:
@@ -143,10 +152,18 @@ class Resolver:
 
     def add_label(self, document: Document, kind: str, label: str, number: int,
                   preview: dict | None = None) -> None:
-        self.record(document, "label", [kind, label, number], preview)
+        self.record(document, "label", [kind, label, number, summary(preview or {})], preview)
 
     def label(self, document: Document, name: str) -> Label | None:
         return self.labels.get((id(document), name))
+
+    def cross_label(self, document: Document, target: Document, name: str) -> Label | None:
+        """A label of another document, recorded as a dependency of ``document`` (its page is
+        rendered again whenever the site is: see generator/incremental.py)."""
+        found = self.label(target, name)
+        if found is not None:
+            self.record(document, "xref", [target.url, name])
+        return found
 
     def label_names(self, document: Document) -> set[str]:
         return {name for (doc, name) in self.labels if doc == id(document)}
@@ -194,8 +211,9 @@ def _merge_credit(resolver: Resolver, document: Document, text: str, local: Any)
 
 
 def _merge_label(resolver: Resolver, document: Document, value: list, preview: Any) -> None:
-    kind, name, number = value
-    resolver.labels[(id(document), name)] = Label(kind, number, document, name, preview or {})
+    kind, name, number, shown = value
+    resolver.labels[(id(document), name)] = Label(kind, number, document, name, preview or {},
+                                                  shown)
 
 
 def _merge_figure(resolver: Resolver, document: Document, value: dict, call: Any):
@@ -224,6 +242,32 @@ def asset_url(source: Path, sha256: str | None = None) -> str:
     """Where a copied file lands: named by the hash of its bytes, so a changed file moves."""
     digest = (sha256 or hashlib.sha256(source.read_bytes()).hexdigest())[:16]
     return f"assets/{digest}{source.suffix.lower()}"
+
+
+def summary(preview: dict) -> dict:
+    """A label's preview as JSON: the image and title as they are, equation HTML as it is,
+    the caption's tokens as inline HTML (text, emphasis, code and math; roles and links as
+    their text)."""
+    shown = {key: preview[key] for key in ("image", "html", "title") if preview.get(key)}
+    if preview.get("caption_tokens"):
+        shown["caption"] = "".join(_inline_html(token) for token in
+                                   markdown.walk(preview["caption_tokens"]))
+    return shown
+
+
+_INLINE_TAGS = {"em_open": "<em>", "em_close": "</em>", "strong_open": "<strong>",
+                "strong_close": "</strong>", "softbreak": " ", "hardbreak": " "}
+
+
+def _inline_html(token) -> str:
+    if token.type == "text" or token.type == "myst_role" and not (
+            token.meta or {}).get("name", "").startswith("cite"):
+        return str(escape(token.content))
+    if token.type == "code_inline":
+        return f"<code>{escape(token.content)}</code>"
+    if token.type == "math_inline":
+        return (token.meta or {}).get("html") or str(escape(token.content))
+    return _INLINE_TAGS.get(token.type, "")
 
 
 def number_labels(document: Document, resolver: Resolver) -> None:
@@ -261,10 +305,42 @@ def check_documents(documents: list, resolver: Resolver, errors: ErrorCollector)
         check_calls(doc, "directive", resolver, errors)
         check_raw_html(doc, resolver, errors)
         check_embeds(doc, resolver, errors)
+        check_teaser(doc, resolver, errors)
     for doc in documents:
         resolver.current = doc
         check_calls(doc, "role", resolver, errors)
     resolver.current = None
+
+
+def check_teaser(doc, resolver: Resolver, errors: ErrorCollector) -> None:
+    """An article's ``teaser:`` image: copied into the site and recorded (kind ``teaser``) for
+    the thread page and its ``og:image``; a missing file is an error at its line."""
+    name = getattr(getattr(doc, "meta", None), "teaser", None)
+    if not name:
+        return
+    line = doc.source.line_of(("teaser",))
+    path = inside_root(resolver.root, (resolver.root / doc.source.path).parent / name)
+    if path is None:
+        return errors.add(doc.source.path, line, outside_message("teaser image", name),
+                          OUTSIDE_HINT)
+    if not path.is_file():
+        return errors.add(doc.source.path, line, f"teaser image not found: {name}",
+                          "give the image's path relative to the article")
+    resolver.record(doc, "teaser", resolver.asset(path).url)
+
+
+def teaser(resolver: Resolver, document: Document) -> Asset | None:
+    """The image that stands for an article: its ``teaser:``, else the first image it
+    embeds (its first figure), else None."""
+    state = resolver.states.get(id(document))
+    if state is None:
+        return None
+    urls = state.get("teaser") + [a["url"] for a in state.get("asset")
+                                  if a["url"].endswith(IMAGE_SUFFIXES)]
+    return resolver.assets.get(urls[0]) if urls else None
+
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".svg", ".avif")
 
 
 def check_raw_html(doc, resolver: Resolver, errors: ErrorCollector) -> None:

@@ -11,7 +11,10 @@
   ``\\@``; an ``@word`` that is no key of the bibliography is told as a warning and shown as
   written.
 - ``{ref}`label` `` links to a labelled figure, equation or section of the same article and
-  previews it in a card.
+  previews it in a card; ``{ref}`slug#label` `` to one of another article or thread of the
+  site (``curves-from-edges#fig-curve-family``), with the same card.
+- ``[@slug]`` cites another article or thread of the site: its entry is made from its front
+  matter (generator/citations.py's ``site_works``), no BibTeX needed.
 """
 
 from __future__ import annotations
@@ -180,6 +183,8 @@ def cite_in_text(call, ctx) -> str:
 
 def check_ref(call, resolver) -> None:
     name = call.argument.strip()
+    if "#" in name:
+        return check_cross_ref(call, resolver, name)
     target = resolver.label(call.document, name)
     if target is None:
         names = resolver.label_names(call.document)
@@ -187,6 +192,32 @@ def check_ref(call, resolver) -> None:
                                              else "label a figure with :label: first")
         raise SiteError(call.path, _line(call, name), f"unknown reference '{name}'", hint)
     call.data["label"] = target
+
+
+def check_cross_ref(call, resolver, name: str) -> None:
+    """``{ref}`curves-from-edges#fig-curve-family` ``: a label of another article (or thread)
+    of the site, named by its slug (see :meth:`generator.content.Content.slugs`)."""
+    slug, _, label = name.partition("#")
+    slugs = resolver.slugs
+    document = slugs.get(slug)
+    if document is None:
+        raise SiteError(call.path, _line(call, name), f"unknown article '{slug}' in reference "
+                        f"'{name}'", did_you_mean(slug, set(slugs)) or
+                        "name an article by its file name, without .md, then '#' and a label")
+    target = resolver.cross_label(call.document, document, label)
+    if target is None:
+        names = resolver.label_names(document)
+        hint = did_you_mean(label, names) or (
+            f"labels there: {', '.join(sorted(names))}" if names else
+            f"'{slug}' has no labels; give a figure there a :label: first")
+        raise SiteError(call.path, _line(call, name), f"unknown label '{label}' in '{slug}'",
+                        hint)
+    call.data["label"] = target
+
+
+def is_cross_ref(call) -> bool:
+    """A ``{ref}`` to another document: it needs the whole site's labels to resolve."""
+    return call.kind == "role" and call.name == "ref" and "#" in call.argument
 
 
 @role("ref", check=check_ref)
