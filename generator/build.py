@@ -196,6 +196,8 @@ def resolve(build: Build) -> None:
     check_documents(remaining, build.resolver, errors)
     build.resolver.unit_jobs = schedule_units(build)
     late = incremental.stale_icons(build)  # a new reference elsewhere moved a layer's icons
+    seen = {id(doc) for doc in late}
+    late += [doc for doc in incremental.stale_xrefs(build) if id(doc) not in seen]  # a label
     for doc in late:
         incremental.forget(build, doc)
         parse(doc, errors, build.plan.registry)

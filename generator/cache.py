@@ -17,6 +17,8 @@ not parsed, not rendered, not written — when all of these are as the last buil
   does not change them, a recomputed shard does). A manifest records the sha256 of every file of its entry, so an entry
   recomputed under the same key (another torch, a repaired or killed computation) re-renders
   the pages that show it, with its images and its "Reproduce" details;
+- what it shows of **other articles' labels** (``{ref}`slug#label` ``): title, number and
+  preview, compared once every label is numbered;
 - the **files it wrote**, still in the output folder with the size and mtime recorded.
 
 Thread pages, the home page, feeds, the sitemap, unit and model pages are rendered every build

@@ -18,8 +18,8 @@ they were recorded. The built-in kinds:
   (``summary``: what a card in another article shows, see generator/resolve.py's ``summary``);
 - ``figure``: ``{"builder", "params", "line", "key"}`` of a builder figure;
 - ``unit``: ``[model, layer, index, line, argument]`` of a ``{unit}`` reference;
-- ``xref``: ``[url, label]`` of another document's label this one shows (never reused from
-  the cache: that label may have changed);
+- ``xref``: ``[url, label, shown]`` of another document's label this one shows, ``shown``
+  being what its card shows (a page reused from the cache is made again when that changed);
 - ``teaser``: the URL of the image its front matter's ``teaser:`` names.
 
 Any other kind belongs to a directive or role outside this list; templates read every

@@ -158,11 +158,12 @@ class Resolver:
         return self.labels.get((id(document), name))
 
     def cross_label(self, document: Document, target: Document, name: str) -> Label | None:
-        """A label of another document, recorded as a dependency of ``document`` (its page is
-        rendered again whenever the site is: see generator/incremental.py)."""
+        """A label of another document, recorded with what ``document``'s card shows of it:
+        a page reused from the cache is made again when that has changed
+        (generator/incremental.py's ``stale_xrefs``)."""
         found = self.label(target, name)
         if found is not None:
-            self.record(document, "xref", [target.url, name])
+            self.record(document, "xref", [target.url, name, shown(found)])
         return found
 
     def label_names(self, document: Document) -> set[str]:
@@ -242,6 +243,12 @@ def asset_url(source: Path, sha256: str | None = None) -> str:
     """Where a copied file lands: named by the hash of its bytes, so a changed file moves."""
     digest = (sha256 or hashlib.sha256(source.read_bytes()).hexdigest())[:16]
     return f"assets/{digest}{source.suffix.lower()}"
+
+
+def shown(label: Label) -> list:
+    """What a card in another document shows of ``label`` (JSON): its document's title, its
+    kind, number and summary."""
+    return [label.document.meta.title, label.kind, label.number, label.summary]
 
 
 def summary(preview: dict) -> dict:

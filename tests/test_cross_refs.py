@@ -120,3 +120,23 @@ def test_a_changed_label_reaches_the_page_that_shows_it(tmp_path: Path) -> None:
     assert "Target Article, Figure 2" in html and "The new <em>caption</em>" in html
     reply = next(d for d in result.content.documents() if d.url == "main/reply/")
     assert id(reply) in result.reused  # a page with no cross-article reference still is
+
+
+def test_a_cached_page_is_reused_until_the_label_it_shows_changes(tmp_path: Path) -> None:
+    site = copy_site(tmp_path / "site", base="cross-refs")
+    assert not pipeline.run(site, use_cache=True).errors.errors
+    again = pipeline.run(site, use_cache=True)
+    assert {d.url for d, _ in again.reused.values()} >= {"main/citing/", "main/target/"}
+    reply = site / "content/main/reply.md"
+    reply.write_text(reply.read_text() + "\nOne more line.\n")
+    third = pipeline.run(site, use_cache=True)  # nothing the citing page shows changed
+    assert "main/citing/" in {d.url for d, _ in third.reused.values()}
+    target = site / "content/main/target.md"
+    target.write_text(target.read_text().replace("$$ (eq-energy)", "$$ (eq-energy)\n\n$$\ny\n$$ (eq-y)"))
+    fourth = pipeline.run(site, use_cache=True)  # a new equation: Figure 1 is as it was
+    assert "main/citing/" in {d.url for d, _ in fourth.reused.values()}
+    target.write_text(target.read_text().replace("# Method", "# Methods"))
+    fifth = pipeline.run(site, use_cache=True)  # the section's title, shown in a card, changed
+    assert "main/citing/" not in {d.url for d, _ in fifth.reused.values()}
+    html = (site / "_site/main/citing/index.html").read_text()
+    assert '<span class="card-caption">Methods' in card(html, "Target Article, Section 1")
