@@ -20,6 +20,7 @@ from pybtex.exceptions import PybtexError
 from pybtex.richtext import Text
 
 from generator.config import CONFIG_NAME, config_line
+from generator.content import Article
 from generator.errors import SiteError, decode_error, line_at
 from generator.paths import OUTSIDE_HINT, inside_root, outside_message
 
@@ -48,6 +49,8 @@ class Reference:
     """The author list ended in BibTeX's ``and others``: shown as "et al.", never as a name."""
     families: tuple[str, ...] = ()
     """Family names, for an in-text citation ("Olah et al. [3]")."""
+    site_work: bool = False
+    """A thread or article of this site, made from its front matter (:func:`site_works`)."""
 
     @property
     def link(self) -> str:
@@ -285,7 +288,7 @@ def site_works(config, content) -> dict[str, Reference]:
     matter: no hand-written BibTeX. An entry of a .bib file with the same key wins."""
     works = {}
     for key, doc in content.slugs().items():
-        if hasattr(doc, "thread"):  # an article
+        if isinstance(doc, Article):
             names = [author.name for author in doc.meta.authors]
         else:
             names = thread_participants([a.name for art in doc.articles
@@ -303,7 +306,7 @@ def own_reference(key: str, names: list[str], title: str, journal: str, publishe
                      scholar_authors=tuple(f"{family}, {given}" if given else family
                                            for given, family in split),
                      venue=journal, year=str(published.year), doi=doi or "", url=url,
-                     families=tuple(family for _, family in split))
+                     families=tuple(family for _, family in split), site_work=True)
 
 
 _FAILED = object()

@@ -128,8 +128,9 @@ def _number(call, resolver, items: list[CiteItem]) -> None:
         items = [item for item in items if item.key in known]  # a key missing may be in it
     for item in items:
         if item.key not in known:
+            from_bibtex = any(not ref.site_work for ref in known.values())
             hint = did_you_mean(item.key, set(known)) or (
-                "add it to a .bib file named in `bibliography`" if known else
+                "add it to a .bib file named in `bibliography`" if from_bibtex else
                 "this article has no bibliography; add `bibliography: refs.bib` to its front matter")
             raise SiteError(call.path, _line(call, item.at), f"unknown citation key '{item.key}'",
                             hint)
