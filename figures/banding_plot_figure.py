@@ -27,14 +27,19 @@ def banding_plot(ctx: FigureContext, model: str, layer: str, scale: int = 8, col
         raise ValueError(f"layer '{layer}' is not a convolution")
     factors = unit_factors(weight.detach().cpu(), seed=seed)
     score = banding_score(weight.detach().cpu())
+    grid = banding_grid(factors, scale, columns)
     verdict = "banded" if score.banded else "not banded"
     return FigureOutput(
         alt=f"NMF factors of the weights of all {len(factors)} units of {layer}, as colours; "
             f"the layer is {verdict}.",
         caption=f"Weights of `{layer}` as three NMF factors (red, green, blue, top to bottom). "
                 f"Banding score {score.score:.2f}: {verdict}.",
-        images=[FigureImage(banding_grid(factors, scale, columns))],
+        images=[FigureImage(grid)],
         vega_lite=cluster_chart(factors, clusters, seed) if clusters > 0 else None,
         data={"layer": layer, "horizontal": score.horizontal, "vertical": score.vertical,
-              "banded": score.banded},
+              "banded": score.banded,
+              "tiles": {"image": 0, "tile": [factors.shape[1] * scale, factors.shape[2] * scale],
+                        "gap": 2, "size": list(grid.shape[:2]),
+                        "columns": min(columns, len(factors)),
+                        "labels": [f"{layer}:{unit}" for unit in range(len(factors))]}},
     )

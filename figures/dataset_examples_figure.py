@@ -28,6 +28,7 @@ TILE = 64
 """Display size of one example, in pixels (crops are upscaled to it, nearest neighbour)."""
 LABEL = 14
 """Height of the line under each example that gives its activation."""
+CROPPED = "cropped to the receptive field (past the image's border, the colour of zero padding)"
 
 
 @builder("dataset-scan")
@@ -49,19 +50,24 @@ def dataset_scan(ctx: FigureContext, model: str, dataset: str, layers: list[str]
 def dataset_examples(ctx: FigureContext, model: str, layer: str, dataset: str,
                      units: list[str] = [],  # noqa: B006
                      k: int = 9, crop: Literal["receptive-field", "image"] = "receptive-field",
-                     sign: Literal["positive", "negative"] = "positive") -> FigureOutput:
+                     sign: Literal["positive", "negative"] = "positive",
+                     tiles: bool = False) -> FigureOutput:
     """A grid of each unit's top-``k`` examples with their activations, then one image per
-    unit; data lists every example (image id, position, value, crop box, label)."""
-    from figures.scan import receptive_field
+    unit; data lists every example (image id, position, value, crop box, label). ``tiles``:
+    then one image per example too (its record says which), for pages that lay the examples
+    out in HTML (unit pages: a grid that wraps on narrow screens)."""
+    from figures.scan import padding_colour, receptive_field
 
     net, data = ctx.models[model], ctx.datasets[dataset]
     layer, picked = parse_units(layer, units)
     found = ctx.inputs or _scan_here(ctx, net, data, dataset, layer, k, sign)
     side = ctx.datasets.specs[dataset]["side"]
     field = receptive_field(net, layer, side, ctx.device)
-    per_unit = [_unit_examples(data, found["examples"][str(u)][:k], field, crop, side)
+    fill = padding_colour(net)
+    per_unit = [_unit_examples(data, found["examples"][str(u)][:k], field, crop, side, fill)
                 for u in picked]
     grids = [_unit_grid(examples, k) for examples in per_unit]
+    extra = _tiles(per_unit, 1 + len(grids)) if tiles else []
     word = "most" if sign == "positive" else "least"
     return FigureOutput(
         alt=f"The {k} examples of dataset {dataset} that activate each of {len(picked)} units "
@@ -69,10 +75,10 @@ def dataset_examples(ctx: FigureContext, model: str, layer: str, dataset: str,
         caption=f"Dataset examples: the {k} images of `{dataset}` ({found['count']} scanned) "
                 f"that activate each unit of `{layer}` {word} (maximum over positions"
                 f"{'' if sign == 'positive' else ', here the minimum'}), "
-                f"{'cropped to the receptive field' if crop != 'image' else 'whole'}; "
+                f"{CROPPED if crop != 'image' else 'whole'}; "
                 f"units {', '.join(map(str, picked))}.",
         images=[FigureImage(_labelled_row(grids, picked, layer))]
-        + [FigureImage(grid) for grid in grids],
+        + [FigureImage(grid) for grid in grids] + extra,
         data={"layer": layer, "dataset": dataset, "sign": sign, "crop": crop,
               "count": found["count"], "ranking": "max over positions" if sign == "positive"
               else "min over positions",
@@ -94,18 +100,29 @@ def _scan_here(ctx: FigureContext, net, data, dataset: str, layer: str, k: int,
     return {"count": found["count"], "examples": {str(u): rows for u, rows in enumerate(lists)}}
 
 
-def _unit_examples(data, rows: list[list], field, crop: str, side: int) -> list[dict]:
-    """Each example's crop (H×W×3 array) and its record for data.json."""
+def _unit_examples(data, rows: list[list], field, crop: str, side: int, fill) -> list[dict]:
+    """Each example's crop (H×W×3 array; past the image's border, ``fill``: the colour the
+    model's zero padding stands for) and its record for data.json."""
     from figures.scan import crop as cut
 
     images = data.images([row[1] for row in rows]) if rows else []
     examples = []
     for (value, index, y, x), image in zip(rows, images, strict=True):
         box = field.box(y, x) if crop == "receptive-field" else (0, 0, side)
-        examples.append({"tile": cut(image, box).permute(1, 2, 0).numpy(),
+        examples.append({"tile": cut(image, box, fill).permute(1, 2, 0).numpy(),
                          "record": {**data.describe(index), "value": value, "position": [y, x],
                                     "box": list(box)}})
     return examples
+
+
+def _tiles(per_unit: list[list[dict]], first: int) -> list[FigureImage]:
+    """One pixelated image per example, numbered from ``first``; each record gets its number."""
+    images = []
+    for examples in per_unit:
+        for example in examples:
+            example["record"]["image"] = first + len(images)
+            images.append(FigureImage(example["tile"], width=TILE, pixelated=True))
+    return images
 
 
 def _unit_grid(examples: list[dict], k: int):

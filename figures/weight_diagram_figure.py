@@ -94,12 +94,16 @@ def _nmf_figure(net, layer, indices, lower, rank, input_size, seed):
     peak = maps.max().clamp(min=1e-12)
     rows = [_stack([_upscale(colorize((m / peak).cpu().numpy()), 48) for m in unit], axis=1)
             for unit in maps]
+    picture = _stack(rows)
     return FigureOutput(
         alt=f"{rank} NMF factors of the weights of {len(indices)} units of {layer}.",
         caption=f"NMF factors of `{layer}` units {', '.join(map(str, indices))} "
                 "(posneg: positive and negative weights factored side by side).",
-        images=[_pixelated(_stack(rows))],
-        data={"layer": layer, "units": indices, "loadings": loadings.tolist()},
+        images=[_pixelated(picture)],
+        data={"layer": layer, "units": indices, "loadings": loadings.tolist(),
+              "tiles": {"image": 0, "size": list(picture.shape[:2]), "tile": [48, 48], "gap": 4,
+                        "rows": [f"{layer}:{unit}" for unit in indices],
+                        "headings": [f"factor {j + 1}" for j in range(rank)]}},
     )
 
 

@@ -30,6 +30,7 @@ from generator.content import (
 )
 from generator.errors import BuildFailed, ErrorCollector, SiteError
 from generator.links import check_links
+from generator.myst import document_env
 from generator.plan import FigurePlan, FigureRun, compute, load_plan, use_stored
 from generator.render import Renderer, theme_dir
 from generator.resolve import Resolver, check_documents
@@ -175,7 +176,8 @@ def renderer_for(build: Build) -> Renderer:
 
 def parse(doc, errors: ErrorCollector, registry) -> None:
     doc.tokens, doc.env = markdown.parse(doc.source.body, doc.source.path,
-                                         doc.source.body_line - 1, errors, registry=registry)
+                                         doc.source.body_line - 1, errors,
+                                         env=document_env(doc), registry=registry)
 
 
 def resolve(build: Build) -> None:
@@ -221,18 +223,32 @@ def compute_figures(build: Build) -> None:
     """Compute figures missing from the store (or fail if --frozen); keep every success.
 
     Models' layers come first, so unit references, the atlas and unit options are checked
-    before any figure is computed; then the dataset scans that stale dataset-examples figures
-    need; then each round of unit shards plans the next (the layers plan the full shards, their
-    weights the neighbours' icon shards)."""
+    before any figure is computed; the layers plan the full unit shards, so the dataset scans
+    that stale dataset-examples figures need, the articles' and the unit pages' alike, run
+    once for all of them; then each round of unit shards plans the next (their weights plan
+    the neighbours' icon shards)."""
     plan, resolver, run = build.plan, build.resolver, build.figure_run
     errors = compute(plan, resolver, run, select=units.is_layers_job)
     errors = errors or units.validate(resolver, resolver.unit_jobs)
+    errors = errors or expand_units(build)[1]
     errors = errors or datasets.compute_scans(plan, resolver, run, compute)
     errors = errors or compute(plan, resolver, run)
-    while not errors and units.expand(resolver, plan, resolver.unit_jobs):
-        errors = compute(plan, resolver, run)
+    while not errors:
+        added, errors = expand_units(build)
+        if not added:
+            break
+        errors = errors or compute(plan, resolver, run)
     build.errors.extend(errors + plan.toolchain_warnings())
     build.errors.raise_if_any()
+
+
+def expand_units(build: Build) -> tuple[int, list[SiteError]]:
+    """Plan the unit shards the store now allows (:func:`units.expand`): (jobs added, errors,
+    such as a ``[units] dataset`` folder that is gone)."""
+    try:
+        return units.expand(build.resolver, build.plan, build.resolver.unit_jobs), []
+    except SiteError as exc:
+        return 0, [exc]
 
 
 def stored_figures(build: Build) -> None:

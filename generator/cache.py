@@ -50,7 +50,7 @@ QUICK = "quick.json"
 FORMAT = 2
 """The file's shape; a record of another generator is never decoded anyway (the salt hashes the
 generator's code), so a new record shape needs no new number."""
-SHAPING_LIBRARIES = ("jinja2", "markdown-it-py", "mdit-py-plugins", "pygments", "latex2mathml",
+SHAPING_LIBRARIES = ("jinja2", "markdown-it-py", "mdit-py-plugins", "pygments", "math-core",
                      "pybtex", "pydantic", "pagefind")
 """Libraries whose version can change the bytes of a page."""
 CARDS = "partials/cards.html"

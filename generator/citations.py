@@ -406,6 +406,8 @@ def _person(author, config) -> dict:
     person = {"@type": "Person", "name": author.name}
     if author.url:
         person["url"] = author.url
+    if author.corresponding:
+        person["email"] = author.email
     affiliations = [config.affiliations[key].name for key in author.affiliations]
     if affiliations:
         person["affiliation"] = [{"@type": "Organization", "name": n} for n in affiliations]

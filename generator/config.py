@@ -227,6 +227,9 @@ class Units(Strict):
     shard: int = Field(default=64, ge=1)
     """Units per figure job of a layer: shard ``s`` holds units ``s·shard`` to
     ``(s+1)·shard - 1``, whichever of them are referenced, so its store keys never change."""
+    dataset: str | None = None
+    """A ``[datasets.NAME]`` whose top-activating examples every full unit page (referenced
+    units, atlas layers) shows beside its feature visualisation; none by default."""
 
 
 class Config(Strict):
@@ -322,6 +325,13 @@ def load_config(root: Path) -> Config:
                          f"add [models.{model}] to site.toml")
                for i, entry in enumerate(config.units.atlas)
                for model in [entry.partition("/")[0]] if model not in config.models]
+    if config.units.dataset is not None and config.units.dataset not in config.datasets:
+        known = sorted(config.datasets)
+        unknown.append(SiteError(rel, toml_line(text, ("units", "dataset")), "units.dataset: "
+                                 f"unknown dataset '{config.units.dataset}'",
+                                 did_you_mean(config.units.dataset, set(known)) or
+                                 f"add [datasets.{config.units.dataset}] to site.toml; known: "
+                                 f"{', '.join(known) or 'none'}"))
     if unknown:
         raise BuildFailed(unknown)
     return config

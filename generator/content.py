@@ -11,13 +11,22 @@ import datetime as dt
 import errno
 import io
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from generator.config import Config, link_url
 from generator.errors import (
@@ -34,6 +43,7 @@ CONTENT_DIR = "content"
 THREAD_FILE = "thread.md"
 STR_TAG = "tag:yaml.org,2002:str"
 MERGE_TAG = "tag:yaml.org,2002:merge"
+EMAIL = re.compile(r"[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+")
 
 
 class FrontMatterLoader(yaml.SafeLoader):
@@ -57,16 +67,60 @@ class Author(Strict):
     """Personal page linked from the byline: http(s), mailto or relative."""
     affiliations: list[str] = Field(default_factory=list)
     """Keys into ``[affiliations]`` of site.toml."""
+    equal: bool = False
+    """Contributed equally with the other authors marked ``equal`` (a * in the byline)."""
+    corresponding: bool = False
+    """The corresponding author (a † in the byline, with ``email``)."""
+    email: str | None = None
+    """Address for correspondence, shown in the byline's note; required if ``corresponding``."""
 
     _url = field_validator("url")(link_url)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not EMAIL.fullmatch(value):
+            raise ValueError(f"{value!r} is not an email address like name@example.org")
+        return value
+
+    @model_validator(mode="after")
+    def _corresponding_has_email(self) -> Author:
+        if self.corresponding and not self.email:
+            raise ValueError("a corresponding author needs an email: address")
+        return self
 
     @property
     def family_name(self) -> str:
         return self.name.split()[-1] if self.name.split() else self.name
 
 
+def _number_as_text(value: object) -> object:
+    """``version: 1.2`` in YAML is a number; as a substitution it is the text ``1.2``."""
+    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
+SubstitutionValue = Annotated[str, BeforeValidator(_number_as_text)]
+"""Markdown that ``{{ name }}`` stands for."""
+
+
 def _as_list(value: object) -> object:
     return [value] if isinstance(value, str) else value
+
+
+class Banner(Strict):
+    image: str
+    """Image file relative to the article, copied into the site like a figure's."""
+    alt: str
+    """What the image shows, for readers who cannot see it."""
+    credit: str | None = None
+    """Credit of a reused image; listed under Reuse like a figure's."""
+
+    @field_validator("alt")
+    @classmethod
+    def _describes(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("alt text must describe the image")
+        return value
 
 
 class ArticleMeta(Strict):
@@ -92,6 +146,12 @@ class ArticleMeta(Strict):
     teaser: str | None = None
     """Image (relative to the article) shown beside it on the thread page and as its
     ``og:image``; default: the article's first figure."""
+    toc: bool = False
+    """Show a table of contents of the article's sections (level-2 and level-3 headings)."""
+    banner: Banner | None = None
+    """An image under the title, across the page column."""
+    substitutions: dict[str, SubstitutionValue] = Field(default_factory=dict)
+    """MyST substitutions: ``{{ name }}`` in the text is replaced by this Markdown."""
 
     _list = field_validator("bibliography", mode="before")(_as_list)
 
@@ -109,6 +169,8 @@ class ThreadMeta(Strict):
     """Explicit author order for the thread citation; default: alphabetical by family name."""
     bibliography: list[str] = Field(default_factory=list)
     """BibTeX files relative to the thread folder, citable from all of its articles."""
+    substitutions: dict[str, SubstitutionValue] = Field(default_factory=dict)
+    """MyST substitutions: ``{{ name }}`` in the text is replaced by this Markdown."""
 
     _list = field_validator("bibliography", mode="before")(_as_list)
 
@@ -120,6 +182,8 @@ class PageMeta(Strict):
     """Publication date."""
     description: str = ""
     """Summary for feeds and meta tags."""
+    substitutions: dict[str, SubstitutionValue] = Field(default_factory=dict)
+    """MyST substitutions: ``{{ name }}`` in the text is replaced by this Markdown."""
 
 
 @dataclass

@@ -41,6 +41,7 @@ def check_embeds(doc, resolver, errors: ErrorCollector) -> None:
     hosts = allowed_hosts(config)
     for line, token in images(doc.tokens):
         check_image(token, line, doc, resolver, errors, hosts)
+    check_banner(doc, resolver, errors)
     if config is not None and config.raw_html:
         for line, html in markdown.raw_html(doc.tokens, doc.env):
             check_html(html, line, doc.source.path, errors, hosts)
@@ -86,6 +87,32 @@ def check_image(token, line: int, doc, resolver, errors: ErrorCollector, hosts: 
                    "image paths are relative to the Markdown file")
     else:
         token.meta = {**(token.meta or {}), "asset": resolver.asset(file)}
+
+
+def banner_path(root: Path, doc) -> Path:
+    """The banner image of an article (front matter ``banner.image``), beside the article."""
+    return (root / doc.source.path).parent / unquote(doc.meta.banner.image)
+
+
+def check_banner(doc, resolver, errors: ErrorCollector) -> None:
+    """An article's banner is a file beside it, copied into the site like a figure's image."""
+    banner = getattr(getattr(doc, "meta", None), "banner", None)
+    if banner is None:
+        return
+    path, line = doc.source.path, doc.source.line_of(("banner", "image"))
+    file = banner_path(resolver.root, doc)
+    if urlsplit(banner.image).scheme or banner.image.startswith(("/", "//")):
+        errors.add(path, line, f"banner image '{banner.image}' must be a file beside the article",
+                   "copy the image into the site, e.g. images/banner.png")
+    elif inside_root(resolver.root, file) is None:
+        errors.add(path, line, outside_message("image", banner.image), OUTSIDE_HINT)
+    elif not file.is_file():
+        errors.add(path, line, f"banner image not found: {banner.image}",
+                   "image paths are relative to the Markdown file")
+    else:
+        resolver.asset(file)
+        if banner.credit:
+            resolver.credit(doc, f"The banner image: {banner.credit}")
 
 
 def check_html(html: str, line: int, path: Path, errors: ErrorCollector, hosts: set[str]) -> None:

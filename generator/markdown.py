@@ -9,10 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from xml.etree.ElementTree import tostring
-from xml.sax.saxutils import unescape
 
-from latex2mathml.converter import convert_to_element
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
@@ -28,18 +25,19 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
-from generator.config import link_url
 from generator.directives import Call
 from generator.directives.cite import pandoc_citations_plugin
 from generator.distill_markup import distill_markup_plugin
 from generator.errors import ErrorCollector, did_you_mean
+from generator.maths import MathError, to_mathml
+from generator.myst import OptionsBlockError, myst_plugin, yaml_options
 
-DIRECTIVE_INFO = re.compile(r"^\{([A-Za-z][\w-]*)\}\s*(.*)$")
+DIRECTIVE_INFO = re.compile(r"^\{([^{}\s]+)\}\s*(.*)$")
+"""```` ```{name} args ````; any name in braces, so ```` ```{py:function} ```` is an unknown
+directive (told at its line), never a code block."""
 ROLE_OPENING = re.compile(r"\{[^}]*\}`+")
 OPTION_LINE = re.compile(r"^:([A-Za-z][\w-]*):\s*(.*)$")
 CODE_FORMATTER = HtmlFormatter(cssclass="highlight", nowrap=True)
-LONE_AMPERSAND = re.compile(r"&(?!#(?:x[0-9A-Fa-f]+|[0-9]+);)")
-"""An ``&`` that does not start a numeric character reference (latex2mathml writes those)."""
 MAX_NOTE_CHAIN = 32
 """Cards nest: a chain of notes each citing the next renders each card inside the last."""
 
@@ -77,6 +75,7 @@ def create_markdown() -> MarkdownIt:
     md.core.ruler.before("anchor", "labels", _labels_rule)
     md.core.ruler.push("positions", _positions_rule)
     md.core.ruler.push("footnote_loops", _footnote_loops_rule)
+    md.use(myst_plugin, parse_nested=_parse_nested)
     md.use(distill_markup_plugin)  # after "positions": it reports leftovers at their lines
     md.add_render_rule("directive", _render_directive)
     md.add_render_rule("myst_role", _render_role)
@@ -140,7 +139,13 @@ def _directive_token(fence: Token, match: re.Match, env: dict) -> Token:
         env["errors"].add(env["path"], line, f"unknown directive '{name}'", hint)
         token.meta = {"call": None}
         return token
-    raw_options, body, first_body = _split_options(fence.content)
+    try:
+        raw_options, body, first_body = _split_options(fence.content)
+    except OptionsBlockError as exc:
+        env["errors"].add(env["path"], line + 1 + exc.row, f"options of directive '{name}': "
+                          f"{exc}", "write one 'key: value' per line between the '---' lines")
+        token.meta = {"call": None}
+        return token
     call = Call(name, env["path"], line, argument, body=body,
                 option_lines={key: line + 1 + index for key, (_, index) in raw_options.items()})
     call.options = _validate_options(spec, raw_options, call, env)
@@ -154,6 +159,10 @@ def _split_options(content: str) -> tuple[dict[str, tuple[str, int]], str, int]:
     """Options, body and the body's first line; lines as markdown-it counts them (``\\n``
     only: ``str.splitlines`` would also break at U+2028 and shift the body's lines)."""
     lines = content.split("\n")
+    block = yaml_options(lines)  # MyST's other form: a YAML mapping between '---' lines
+    if block is not None:
+        options, index = block
+        return options, "\n".join(lines[index:]), index
     options: dict[str, tuple[str, int]] = {}
     index = 0
     while index < len(lines) and (m := OPTION_LINE.match(lines[index])):
@@ -177,10 +186,18 @@ def _validate_options(spec, raw: dict, call: Call, env: dict):
                        if item["type"] == "missing" else
                        f"option ':{key}:' of directive '{call.name}': "
                        f"{item['msg'].removeprefix('Value error, ')}")
-            hint = (did_you_mean(key, set(spec.options.model_fields))
+            hint = (_option_hint(key, spec.options, call.name)
                     if item["type"] == "extra_forbidden" else None)
             env["errors"].add(call.path, line, message, hint)
         return None
+
+
+def _option_hint(key: str, options, name: str) -> str:
+    """The closest known option, else the ones ``name`` knows."""
+    known = [field.alias or field_name for field_name, field in options.model_fields.items()]
+    return did_you_mean(key, set(known)) or (
+        f"'{name}' knows {', '.join(f':{o}:' for o in known)}" if known else
+        f"'{name}' takes no options")
 
 
 def _parse_nested(body: str, body_line: int, env: dict) -> list[Token]:
@@ -382,34 +399,12 @@ def _check_role(token: Token, line: int, env: dict) -> None:
 
 
 def _convert_math(token: Token, line: int, env: dict) -> None:
-    display = "block" if token.type.startswith("math_block") or token.type.endswith("double") else "inline"
+    display = token.type.startswith("math_block") or token.type.endswith("double")
     try:
-        token.meta = {**(token.meta or {}), "html": mathml(token.content, display)}
-    except Exception as exc:  # noqa: BLE001 (latex2mathml: one bare Exception class per problem)
-        reason = str(exc) or re.sub(r"(?<!^)([A-Z])", r" \1", type(exc).__name__).lower()
-        env["errors"].add(env["path"], line, f"cannot convert math '{token.content.strip()}': "
-                          f"{reason.removesuffix(' error')}")
+        token.meta = {**(token.meta or {}), "html": to_mathml(token.content, display)}
+    except MathError as exc:
+        env["errors"].add(env["path"], line, f"cannot convert math '{token.content.strip()}': {exc}")
         token.meta = {**(token.meta or {}), "html": escapeHtml(token.content)}
-
-
-def mathml(latex: str, display: str) -> str:
-    """latex2mathml's MathML, with the author's text escaped and links checked.
-
-    latex2mathml copies the text of ``\\text{...}`` (``\\mbox``, ``\\textbf``...) and
-    ``\\unicode{...}`` into its output unescaped, so ``\\text{<script>}`` would be a tag; its own
-    numeric character references are kept. A ``\\href`` must pass the same test as any link."""
-    math = convert_to_element(latex, display=display)
-    for element in math.iter():
-        element.text, element.tail = _escape_text(element.text), _escape_text(element.tail)
-        if element.get("href") is not None:
-            link_url(element.get("href"))  # ValueError: reported as a math error, at its line
-    return unescape(tostring(math, encoding="unicode"))  # latex2mathml's own serialisation
-
-
-def _escape_text(text: str | None) -> str | None:
-    if not text:
-        return text
-    return LONE_AMPERSAND.sub("&amp;", text).replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _render_math(self, tokens, idx, options, env) -> str:
@@ -471,6 +466,8 @@ def _render_role(self, tokens, idx, options, env) -> str:
     call = tokens[idx].meta.get("call")
     if call is None:
         return escapeHtml(tokens[idx].content)
+    if call.name == "ref" and env.get("preview"):  # a caption citing its own figure: no card in
+        return escapeHtml(call.data.get("text") or call.data["label"].text)  # a card, no loop
     return env["registry"].roles[call.name].render(call, env["context"])
 
 

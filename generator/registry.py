@@ -23,8 +23,10 @@ from generator.directives import Directive, Role, builder_figure
 from generator.errors import SiteError
 from generator.figures import Builder, discover
 
-BUILTIN_MODULES = ("generator.directives.aside", "generator.directives.cite",
-                   "generator.directives.figure", "generator.directives.unit")
+BUILTIN_MODULES = ("generator.directives.admonition", "generator.directives.aside",
+                   "generator.directives.cite", "generator.directives.figure",
+                   "generator.directives.hover_box", "generator.directives.text_roles",
+                   "generator.directives.unit")
 """The modules of the built-in directives and roles (each marks its functions)."""
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import posixpath
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from jinja2 import (
@@ -21,8 +21,10 @@ from markupsafe import Markup
 from generator import citations, markdown
 from generator.config import CONFIG_NAME, Config, config_line
 from generator.content import Article, Content, Document, Thread
+from generator.embeds import banner_path
 from generator.errors import BuildFailed, SiteError
 from generator.resolve import Asset, Resolver, teaser
+from generator.toc import table_of_contents
 
 BUILTIN_THEME = Path(__file__).resolve().parent.parent / "theme"
 
@@ -97,6 +99,9 @@ class PageContext:
     templates: Environment | None = None
     cards: int = 0
     """Hover cards rendered so far on this page, for unique, deterministic ids."""
+    once: set = field(default_factory=set)
+    """What a page shows in full only once (a hover box's first card holds its footnotes'
+    anchors)."""
 
     def url(self, target: str) -> str:
         if self.absolute:
@@ -203,10 +208,13 @@ class Renderer:
         template = page_template(article)
         ctx = self.context(article.url, article)
         body, appendix, notes = split_appendix(article.tokens)
+        toc = table_of_contents(body) if article.meta.toc else []
+        banner = self.banner(article)
         cited = self.resolver.bibliography(article)
         url = ctx.absolute_url(article.url)
         return self.page(template, article.url, article, thread=article.thread,
                          affiliations=affiliations_of(article, self.config),
+                         toc=toc, banner=banner,
                          body=ctx.markdown(body), appendix_sections=ctx.markdown(appendix),
                          footnotes=ctx.markdown(notes), references=cited,
                          credits=self.resolver.credits.get(id(article), []),
@@ -214,6 +222,12 @@ class Renderer:
                          scholar_references=[citations.scholar_reference(r) for _, r in cited],
                          jsonld=citations.scholarly_jsonld(article, self.config, url,
                                                            [r for _, r in cited]))
+
+    def banner(self, article: Article):
+        """The banner image's site file (registered by the resolve stage), or None."""
+        if article.meta.banner is None:
+            return None
+        return self.resolver.asset(banner_path(self.resolver.root, article))
 
     def citation(self, document: Article | Thread) -> citations.WorkCitation:
         """How to cite an article (its authors) or a thread (all its participants)."""

@@ -21,6 +21,7 @@ from generator.directives import Call
 from generator.document_state import DocumentState
 from generator.embeds import check_embeds
 from generator.errors import ErrorCollector, SiteError
+from generator.myst import target_anchors
 from generator.paths import OUTSIDE_HINT, inside_root, outside_message
 
 
@@ -43,13 +44,16 @@ class Label:
     anchor: str
     preview: dict = field(default_factory=dict, compare=False)
     """What a cross-reference card shows: an image, a caption or a title."""
+    title: str = ""
+    """The link text of an unnumbered target (a subsection's title); may be empty, and then
+    ``{ref}`` must give its own text."""
     summary: dict = field(default_factory=dict, compare=False)
     """The preview as JSON (an image URL, caption HTML, a title): what a card in another
     article shows, since the label's record travels without its tokens (:func:`summary`)."""
 
     @property
     def text(self) -> str:
-        return f"{self.kind.capitalize()} {self.number}"
+        return f"{self.kind.capitalize()} {self.number}" if self.number else self.title
 
 
 @dataclass
@@ -151,8 +155,10 @@ class Resolver:
         return self.counters[key]
 
     def add_label(self, document: Document, kind: str, label: str, number: int,
-                  preview: dict | None = None) -> None:
-        self.record(document, "label", [kind, label, number, summary(preview or {})], preview)
+                  preview: dict | None = None, title: str = "") -> None:
+        """Register ``label``; ``number`` 0 is an unnumbered target shown by its ``title``."""
+        self.record(document, "label", [kind, label, number, title, summary(preview or {})],
+                    preview)
 
     def label(self, document: Document, name: str) -> Label | None:
         return self.labels.get((id(document), name))
@@ -212,9 +218,11 @@ def _merge_credit(resolver: Resolver, document: Document, text: str, local: Any)
 
 
 def _merge_label(resolver: Resolver, document: Document, value: list, preview: Any) -> None:
-    kind, name, number, shown = value
+    kind, name, number, *rest = value  # records made before targets had three items
+    title = rest[0] if rest else ""
+    shown = rest[1] if len(rest) > 1 else {}
     resolver.labels[(id(document), name)] = Label(kind, number, document, name, preview or {},
-                                                  shown)
+                                                  title, shown)
 
 
 def _merge_figure(resolver: Resolver, document: Document, value: dict, call: Any):
@@ -247,8 +255,8 @@ def asset_url(source: Path, sha256: str | None = None) -> str:
 
 def shown(label: Label) -> list:
     """What a card in another document shows of ``label`` (JSON): its document's title, its
-    kind, number and summary."""
-    return [label.document.meta.title, label.kind, label.number, label.summary]
+    kind, number or title, and summary."""
+    return [label.document.meta.title, label.kind, label.number, label.title, label.summary]
 
 
 def summary(preview: dict) -> dict:
@@ -291,6 +299,12 @@ def number_labels(document: Document, resolver: Resolver) -> None:
             if label:
                 resolver.add_label(document, "section", label, sections,
                                    {"title": (token.meta or {}).get("title", "")})
+        elif token.type == "heading_open" and (token.meta or {}).get("label"):
+            title = token.meta.get("title", "")
+            resolver.add_label(document, "section", token.meta["label"], 0, {"title": title},
+                               title)
+    for name, kind, title in target_anchors(document.tokens):  # (label)= before a list...
+        resolver.add_label(document, kind, name, 0, {"title": title} if title else None, title)
 
 
 def _image_size(path: Path) -> tuple[int | None, int | None]:

@@ -24,6 +24,7 @@ from generator.content import Article, Document, Page
 from generator.directives.cite import is_cross_ref
 from generator.document_state import DocumentState
 from generator.errors import ErrorCollector
+from generator.myst import document_env
 from generator.resolve import Resolver, calls, check_documents
 
 if TYPE_CHECKING:
@@ -50,7 +51,8 @@ def process(root: Path, plan: FigurePlan, renderer: Renderer,
     """Parse, check and render ``document``; None if it must go the site-wide way."""
     errors = ErrorCollector()
     tokens, env = markdown.parse(document.source.body, document.source.path,
-                                 document.source.body_line - 1, errors, registry=plan.registry)
+                                 document.source.body_line - 1, errors,
+                                 env=document_env(document), registry=plan.registry)
     if errors.errors:
         return None  # parsed again by the caller, which reports the errors with all others
     document.tokens, document.env = tokens, env

@@ -52,6 +52,10 @@ class ImageRecord(BaseModel):
     webp_2x: str
 
 
+NOT_ENTRIES = frozenset({"models"})
+"""Folders of the store that are not entries: ``models/`` holds cached trained weights."""
+
+
 class Manifest(BaseModel):
     """What a page needs from an entry's manifest.json; other keys are kept as they are."""
 
@@ -133,11 +137,12 @@ class FigureStore:
         return found if isinstance(found, Entry) else None
 
     def stored_keys(self) -> list[str]:
-        """Every entry folder, with or without a (readable) manifest."""
+        """Every entry folder, with or without a (readable) manifest; not ``models/`` (trained
+        weights that builders cache beside the entries: figures/trained.py)."""
         if not self.folder.is_dir():
             return []
         return sorted(p.name for p in self.folder.iterdir()
-                      if p.is_dir() and not p.name.startswith("."))
+                      if p.is_dir() and not p.name.startswith(".") and p.name not in NOT_ENTRIES)
 
     def put(self, key: str, files: dict[str, bytes], manifest: dict) -> Entry:
         """Write every file, then the manifest with their hashes, into a temporary folder and

@@ -60,6 +60,30 @@ class Connection:
     icon: Picture | None
 
 
+@dataclass(frozen=True)
+class Example:
+    """One of a unit's top dataset examples: its crop, its activation, what the image is."""
+
+    picture: Picture
+    value: float
+    image: int
+    """The image's id in the dataset."""
+    label: str
+    """What the image shows, as its dataset describes it (a procedural image's kind and
+    angle, a folder image's path)."""
+
+
+@dataclass(frozen=True)
+class Examples:
+    """A unit's top examples from ``[units] dataset`` (ranked by max over positions)."""
+
+    dataset: str
+    count: int
+    """How many images were scanned."""
+    crop: str
+    items: list[Example]
+
+
 @dataclass
 class UnitPage:
     """Everything a unit's page shows besides its backlinks."""
@@ -74,6 +98,8 @@ class UnitPage:
     for a unit that only appears among the inputs or outputs of those."""
     icon: Picture | None = None
     variants: list[Variant] = field(default_factory=list)
+    examples: Examples | None = None
+    """Its top dataset examples, when the site sets ``[units] dataset`` (full pages only)."""
     inputs: list[Connection] = field(default_factory=list)
     outputs: list[Connection] = field(default_factory=list)
     computed_by: str | None = None
@@ -148,7 +174,30 @@ def _full_page(jobs: UnitJobs, unit: Unit, referenced: bool) -> UnitPage:
         if variant.entry is not None:
             page.variants.append(Variant(name, [_picture(variant, 1 + position * count + i)
                                                 for i in range(count)]))
+    page.examples = _examples(jobs, shard, position)
     return page
+
+
+def _examples(jobs: UnitJobs, shard: Shard, position: int) -> Examples | None:
+    """The unit's examples from its shard's ``dataset-examples`` entry (one tile per example)."""
+    data = stored_data(jobs, shard.examples)
+    if data is None:
+        return None
+    rows = data["units"][position]["examples"]
+    return Examples(data["dataset"], data["count"], data["crop"],
+                    [Example(_picture(shard.examples, row["image"]), row["value"], row["id"],
+                             _describe(row)) for row in rows])
+
+
+def _describe(record: dict) -> str:
+    """A short name for an example's image: a folder image's path, a procedural image's kind
+    and orientation."""
+    if "path" in record:
+        return str(record["path"])
+    words = [str(record["kind"])] if "kind" in record else []
+    if isinstance(record.get("orientation"), (int, float)):
+        words.append(f"{record['orientation']:.0f}°")
+    return " ".join(words) or f"image {record['id']}"
 
 
 def _weights_entry(jobs: UnitJobs, shard: Shard, index_: int) -> dict | None:

@@ -6,7 +6,9 @@ layer). Resolve schedules, per model, a ``model-layers`` job (each layer's chann
 network's order, what each layer reads, its families); once that is in the store, the units of
 each layer are planned in **fixed shards** of ``[units] shard`` units (0-63, 64-127, …) whatever
 subset of them is referenced: a shard holds the ``feature-viz`` icons, a negative and a
-diversity variant, and ``unit-weights`` (each unit's strongest direct inputs and outputs). The
+diversity variant, ``unit-weights`` (each unit's strongest direct inputs and outputs) and, when
+``[units] dataset`` names a dataset, ``dataset-examples`` (each unit's top examples: the figures
+stage scans that dataset once for every layer of them and the articles' examples). The
 shard's store keys depend only on the model, the layer, the shard and the settings, so a new
 reference reuses stored shards, and a unit's images depend only on its own (model, layer, unit,
 settings, seed): each image is seeded by its unit (figures/featureviz.py ``image_seeds``). On
@@ -42,6 +44,9 @@ VARIANTS = {"negative": {"objective": "negative", "size": 64, "steps": 64, "seed
                           "seed": 0}}
 """The other visualisations on a unit's page, in page order (``diversity`` images per unit;
 they are the costly ones, so smaller)."""
+EXAMPLES = {"k": 9, "crop": "receptive-field", "sign": "positive", "tiles": True}
+"""``dataset-examples`` settings of full pages when ``[units] dataset`` is set: each unit's nine
+top examples cut to its receptive field, one image per example (the page lays them out)."""
 WEIGHTS = {"k": 4, "icons": False}
 """``unit-weights`` settings: four inputs and four outputs per unit; the neighbours' icons come
 from their own shards, and neighbours are named by their ReLU (pages rename them)."""
@@ -75,6 +80,8 @@ class Shard:
     icons: object
     variants: dict[str, object] = field(default_factory=dict)
     weights: object = None
+    examples: object = None
+    """``dataset-examples`` of the shard's units from ``[units] dataset``, if set."""
 
 
 @dataclass
@@ -164,6 +171,10 @@ def _plan_full(resolver, plan, jobs: UnitJobs, model: str, data: dict) -> None:
             shard.variants = {name: _use(plan, "feature-viz", {**base, **settings}, where)
                               for name, settings in VARIANTS.items()}
             shard.weights = _use(plan, "unit-weights", {**base, **WEIGHTS}, where)
+            dataset = plan.config.units.dataset
+            if dataset is not None and "dataset-examples" in plan.builders:
+                shard.examples = _use(plan, "dataset-examples",
+                                      {**base, "dataset": dataset, **EXAMPLES}, where)
 
 
 def _ensure_shard(plan, jobs: UnitJobs, unit: Unit, count: int, where: Call) -> Shard:

@@ -322,5 +322,5 @@ def test_error_and_status_lines_never_wrap(tmp_path: Path) -> None:
                            capture_output=True, text=True, env=env, check=False)
     first = check.stderr.splitlines()[0]
     assert first.startswith(f"content/demo/first.md:{line}: unknown directive "
-                            "'a-directive-with-a-rather-long-name' (known directives: aside,")
+                            "'a-directive-with-a-rather-long-name' (known directives: admonition, aside,")
     assert len(first) > 80 and first.endswith(")")

@@ -140,3 +140,18 @@ def test_a_cached_page_is_reused_until_the_label_it_shows_changes(tmp_path: Path
     assert "main/citing/" not in {d.url for d, _ in fifth.reused.values()}
     html = (site / "_site/main/citing/index.html").read_text()
     assert '<span class="card-caption">Methods' in card(html, "Target Article, Section 1")
+
+
+def test_own_link_text_and_a_myst_target_in_another_article(tmp_path: Path) -> None:
+    site = copy_site(tmp_path / "site", base="cross-refs")
+    target = site / "content/main/target.md"
+    target.write_text(target.read_text() + "\n(the-list)=\n- an item\n")
+    citing = site / "content/main/citing.md"
+    citing.write_text(citing.read_text() + "\nSee {ref}`the picture <target#fig-pic>` and "
+                      "{ref}`that list <target#the-list>`.\n")
+    assert thread_cli("build", "--root", site).exit_code == 0
+    html = (site / "_site/main/citing/index.html").read_text()
+    assert "The <em>caption</em>" in card(html, "the picture")
+    assert '<a class="xref" href="../target/#the-list">that list</a>' in html  # no card
+    target_html = (site / "_site/main/target/index.html").read_text()
+    assert 'id="the-list"' in target_html

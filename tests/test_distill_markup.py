@@ -63,12 +63,12 @@ def test_d_footnote_becomes_a_note_with_markdown_inside(built: Path) -> None:
 
 def test_d_math_becomes_mathml_inline_and_display(built: Path) -> None:
     html = page(built)
-    assert re.search(r'activation is <math [^>]*display="inline">.*?<mo>max</mo>', html)
-    assert "<mi>x</mi><mo>&#x0003C;</mo><mn>1</mn>" in html  # &lt; read as <
+    assert re.search(r'activation is <math [^>]*display="inline">.*?<m[io]>max</m[io]>', html)
+    assert "<mi>x</mi><mo>&lt;</mo><mn>1</mn>" in html  # &lt; read as <
     block = re.search(r'<div class="math-display"[^>]*><math [^>]*display="block">(.*?)</math>',
                       html).group(1)
-    assert "&#x02211;" in block  # the \sum of the <d-math block> on lines of its own
-    assert re.search(r'paragraph: <math [^>]*display="block"><mrow><mfrac>', html)
+    assert "∑" in block  # the \sum of the <d-math block> on lines of its own
+    assert re.search(r'paragraph: <math [^>]*display="block">(<mrow>)?<mfrac>', html)
 
 
 LEFTOVERS = """

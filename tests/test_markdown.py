@@ -76,7 +76,7 @@ def test_bad_math_is_reported_with_its_line(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
         "content/demo/second.md:12: cannot convert math '\\left( x': "
-        "extra left or missing right")
+        'expected closing token "\\right", but reached end of input')
 
 
 def test_footnote_inside_a_directive_joins_the_article_notes(tmp_path: Path) -> None:

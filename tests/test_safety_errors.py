@@ -309,7 +309,8 @@ def test_inline_footnote_builds(tmp_path: Path) -> None:
          "note]. Then ^[one with {nope}`x`].")
     result = thread_cli("build", "--root", site)
     assert result.stderr.splitlines()[0] == (
-        "content/demo/first.md:10: unknown role 'nope' (known roles: cite, cite:t, ref, unit)")
+        "content/demo/first.md:10: unknown role 'nope' (known roles: abbr, cite, cite:t, hover, "
+        "ref, sub, sup, unit)")
     edit(site, FIRST, " Then ^[one with {nope}`x`].", "")
     assert thread_cli("build", "--root", site).exit_code == 0
     assert "an inline note" in (site / "_site/demo/first/index.html").read_text()

@@ -44,7 +44,7 @@ def test_a_failed_rebuild_shows_the_errors_over_the_page_until_the_fix(tmp_path:
         time.sleep(0.5)  # the watcher runs once the first page was served
         edit(site, FIRST, "Text with a footnote.", f"Text with a footnote.\n\n```{{{LONG}}}\n```")
         next_event(events)  # a failed build signals the browser too
-        error = f"{FIRST}:12: unknown directive '{LONG}' (known directives: aside,"
+        error = f"{FIRST}:12: unknown directive '{LONG}' (known directives: admonition, aside,"
         status, html = page(server.base + "demo/first/")
         assert status == 200 and OVERLAY in html and "The last build failed" in html
         overlay = html[html.index(OVERLAY):]

@@ -23,11 +23,14 @@ from pydantic import create_model
 
 from generator.directives import Directive, Options
 from generator.directives.figure import Layout
+from generator.directives.tile_view import tile_grid
 from generator.directives.weight_rows import weight_rows
 
-VIEWS = {"weight-diagram": weight_rows}
+VIEWS = {"weight-diagram": (weight_rows, tile_grid), "banding-plot": (tile_grid,)}
 """Builders whose figures the page lays out in HTML from their stored parts (labels, links,
-hover cards, tiles that wrap); each view returns None to fall back to the first image."""
+hover cards, tiles that wrap) in place of their first image; each view returns None when it
+does not apply, and without one the first image is shown (an entry stored before the builder
+described its parts)."""
 
 
 class BuilderFigureOptions(Options):
@@ -74,12 +77,10 @@ def media(call, ctx, manifest: dict, alt: str) -> str:
     def url(name: str) -> str:
         return ctx.url(assets[name].url)
 
-    view = VIEWS.get(manifest.get("builder", ""))
-    html = view(call, ctx, manifest, alt, url) if view else None
-    if html is not None:
-        return html
-    parts = []
-    for image in manifest.get("images", [])[:1]:  # later images are stored for reuse
+    views = VIEWS.get(manifest.get("builder", ""), ())
+    html = next(filter(None, (view(call, ctx, manifest, alt, url) for view in views)), None)
+    parts = [html] if html is not None else []
+    for image in manifest.get("images", [])[:0 if html is not None else 1]:  # later images are stored for reuse
         style = ' style="image-rendering: pixelated"' if image["pixelated"] else ""
         parts.append(
             f'<picture><source type="image/webp" srcset="{url(image["webp"])} 1x, '

@@ -11,8 +11,9 @@
   ``\\@``; an ``@word`` that is no key of the bibliography is told as a warning and shown as
   written.
 - ``{ref}`label` `` links to a labelled figure, equation or section of the same article and
-  previews it in a card; ``{ref}`slug#label` `` to one of another article or thread of the
-  site (``curves-from-edges#fig-curve-family``), with the same card.
+  previews it in a card; ``{ref}`its own text <label>` `` sets the link's text (MyST);
+  ``{ref}`slug#label` `` refers to one of another article or thread of the site
+  (``curves-from-edges#fig-curve-family``), with the same card.
 - ``[@slug]`` cites another article or thread of the site: its entry is made from its front
   matter (generator/citations.py's ``site_works``), no BibTeX needed.
 """
@@ -182,20 +183,36 @@ def cite_in_text(call, ctx) -> str:
                      for n, ref, label in call.data["in_order"])
 
 
+REF_WITH_TEXT = re.compile(r"^(.*?)\s*<([^<>]+)>\s*$", re.DOTALL)
+"""MyST's ``{ref}`the link text <label>` ``."""
+
+
+def ref_parts(argument: str) -> tuple[str, str]:
+    """(link text, label) of a ``{ref}``: MyST's ``the text <label>``, or the label alone."""
+    match = REF_WITH_TEXT.match(argument.strip())
+    return (match.group(1).strip(), match.group(2).strip()) if match else ("", argument.strip())
+
+
 def check_ref(call, resolver) -> None:
-    name = call.argument.strip()
+    text, name = ref_parts(call.argument)
     if "#" in name:
-        return check_cross_ref(call, resolver, name)
-    target = resolver.label(call.document, name)
+        target = cross_target(call, resolver, name)
+    else:
+        target = resolver.label(call.document, name)
     if target is None:
         names = resolver.label_names(call.document)
         hint = did_you_mean(name, names) or (f"labels here: {', '.join(sorted(names))}" if names
                                              else "label a figure with :label: first")
         raise SiteError(call.path, _line(call, name), f"unknown reference '{name}'", hint)
+    if not text and not target.text:
+        raise SiteError(call.path, call.line, f"reference to '{name}' needs link text: the "
+                        f"target labels a {target.kind} with no number or title",
+                        f"{{ref}}`the text <{name}>`")
     call.data["label"] = target
+    call.data["text"] = text
 
 
-def check_cross_ref(call, resolver, name: str) -> None:
+def cross_target(call, resolver, name: str):
     """``{ref}`curves-from-edges#fig-curve-family` ``: a label of another article (or thread)
     of the site, named by its slug (see :meth:`generator.content.Content.slugs`)."""
     slug, _, label = name.partition("#")
@@ -213,14 +230,15 @@ def check_cross_ref(call, resolver, name: str) -> None:
             f"'{slug}' has no labels; give a figure there a :label: first")
         raise SiteError(call.path, _line(call, name), f"unknown label '{label}' in '{slug}'",
                         hint)
-    call.data["label"] = target
+    return target
 
 
 def is_cross_ref(call) -> bool:
     """A ``{ref}`` to another document: it needs the whole site's labels to resolve."""
-    return call.kind == "role" and call.name == "ref" and "#" in call.argument
+    return call.kind == "role" and call.name == "ref" and "#" in ref_parts(call.argument)[1]
 
 
 @role("ref", check=check_ref)
 def ref(call, ctx) -> str:
-    return ctx.card("crossref", label=call.data["label"], index=ctx.next_card())
+    return ctx.card("crossref", label=call.data["label"], index=ctx.next_card(),
+                    text=call.data.get("text"))

@@ -21,7 +21,7 @@ TILE = 96
 def weight_rows(call, ctx, manifest: dict, alt: str, url) -> str | None:
     """The rows' HTML, or None when the entry has no per-input parts (the caller shows the
     raster). ``url``: stored file name → the page's URL of its asset."""
-    data = _data(call)
+    data = stored_data(call)
     images = manifest.get("images", [])
     if data is None or "ranges" not in data:  # an older entry, or NMF factors
         return None
@@ -42,7 +42,8 @@ def weight_rows(call, ctx, manifest: dict, alt: str, url) -> str | None:
             f'<ol class="weight-rows">{"".join(items)}</ol>{_scale(data["scale"])}</div>')
 
 
-def _data(call) -> dict | None:
+def stored_data(call) -> dict | None:
+    """The entry's data.json, read (None when the figure is not stored or has none)."""
     use = call.data.get("use")
     name = use.entry.manifest.get("data") if use is not None and use.entry else None
     if not name:

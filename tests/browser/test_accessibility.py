@@ -36,3 +36,19 @@ def test_no_serious_accessibility_violations(browser, site, axe, page_type: str,
         context.close()
     blocking = [describe(v) for v in violations if v["impact"] in BLOCKING]
     assert not blocking, "\n".join(blocking)
+
+
+@pytest.mark.parametrize("width", WIDTHS, ids=lambda w: f"{w}px")
+def test_no_serious_accessibility_violations_in_any_article(browser, site, axe,
+                                                           width: int) -> None:
+    """Every article and comment: they hold the figures (tile grids, weight rows, charts)."""
+    blocking = []
+    for url in site.articles:
+        context, page = open_page(browser, site.url(url), width)
+        try:
+            page.goto(site.url(url), wait_until="load")
+            violations = axe.run(page).response["violations"]
+        finally:
+            context.close()
+        blocking += [f"{url}: {describe(v)}" for v in violations if v["impact"] in BLOCKING]
+    assert not blocking, "\n".join(blocking)

@@ -53,5 +53,33 @@ def test_weight_diagram_tiles_are_large_named_and_scaled(browser, site, width: i
         assert figure["bar"]["width"] >= 80
         colours = re.findall(r"rgb\((\d+), (\d+), (\d+)\)", figure["bar"]["background"])
         assert len(colours) == 5
-        blue, red = map(lambda c: tuple(map(int, c)), (colours[0], colours[-1]))
+        blue, red = (tuple(int(v) for v in c) for c in (colours[0], colours[-1]))
         assert blue[2] > blue[0] and red[0] > red[2], "the scale runs blue (−1) to red (+1)"
+
+
+SPRITES = """() => [...document.querySelectorAll('.tile-grid .tile')].map(tile => {
+  const r = tile.getBoundingClientRect(), style = getComputedStyle(tile);
+  return {width: r.width, height: r.height, label: tile.getAttribute('aria-label'),
+          image: style.backgroundImage, rendering: style.imageRendering,
+          shown: tile.closest('li') ? tile.closest('li').querySelector('.tile-label').textContent
+                                    : tile.closest('tr').querySelector('th').textContent};
+})"""
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_banding_and_nmf_tiles_are_large_and_labelled(browser, site, width: int) -> None:
+    """The banding plot's units and the NMF factors are windows onto one stored picture each:
+    at least 48 CSS px, pixelated, each named (unit, and factor for NMF)."""
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    try:
+        tab = context.new_page()
+        tab.goto(site.url("planted/a-banded-layer/"))
+        tiles = tab.evaluate(SPRITES)
+    finally:
+        context.close()
+    assert len(tiles) == 8 + 4 * 3  # eight conv3 units; four units × three factors
+    for tile in tiles:
+        assert min(tile["width"], tile["height"]) >= MIN_TILE, tile
+        assert tile["image"].startswith("url(") and tile["rendering"] == "pixelated"
+        assert tile["label"].startswith(tile["shown"]) and tile["shown"].startswith("conv3:")
+    assert sum("factor" in tile["label"] for tile in tiles) == 12

@@ -18,6 +18,8 @@ CARDS: list[tuple[str, str, str, str]] = [
     ("article", ".has-card.crossref", ".xref", ".hover-card"),
     ("planted/curves-from-edges/", ".weight-diagram .has-card.unit-ref", ".unit-link",
      ".hover-card"),  # an input of a weight diagram: that unit's card
+    ("planted/planting-features/", ".has-card.hover-box", ".hover-link",
+     ".hover-card"),  # a hover box: Markdown with an image and a unit reference
 ]
 MAX_TABS = 200
 
