@@ -34,7 +34,7 @@ from generator.myst import document_env
 from generator.plan import FigurePlan, FigureRun, compute, load_plan, use_stored
 from generator.render import Renderer, theme_dir
 from generator.resolve import Resolver, check_documents
-from generator.search import SearchFailed, index_search
+from generator.search import SearchFailed, index_search, keep_index
 from generator.stages import Stages
 from generator.write import Output, OutputRefused, output_problem, recover, write_site
 
@@ -75,8 +75,8 @@ class Build:
     """The site's inputs when this build started (:func:`generator.cache.site_fingerprint`)."""
     seen: tuple[Path, str] | None = None
     """(output folder, fingerprint) from the CLI's look just before the build started."""
-    search_digest: str = ""
-    """Hash of the pages the search index was built from (to skip re-indexing)."""
+    search_digests: dict[str, str] = field(default_factory=dict)
+    """Hash of the pages each search shard was built from (to skip re-indexing it)."""
     """Output paths this build wrote (an incremental build skips unchanged files)."""
 
     @property
@@ -273,11 +273,19 @@ def search(build: Build) -> None:
     if not build.config.search:
         return
     try:
-        build.search_digest = index_search(build.outputs, build.config.language, build.cache,
-                                           build.out_dir)
+        build.search_digests = index_search(build.outputs, build.config.language, build.cache,
+                                            build.out_dir)
     except SearchFailed as exc:
         raise BuildFailed([SiteError(CONFIG_NAME, config_line(build.root, ("search",)), str(exc),
                                      "search = false in site.toml builds without the index")])
+
+
+def search_later(build: Build) -> None:
+    """``thread serve``'s first pass: the search index as the last build left it, so an edited
+    page reloads before Pagefind runs; a second pass re-indexes what changed."""
+    if build.config.search:
+        build.search_digests = keep_index(build.outputs, build.cache, build.out_dir)
+        build.fingerprint = ""  # the index may be behind the pages: no "nothing changed" yet
 
 
 def links(build: Build) -> None:
@@ -313,12 +321,14 @@ def write(build: Build) -> None:
                                                        build.live_reload):
             build.fingerprint = ""  # changed while building (new figures, edits): no fast path
         cache.save(build.root, cache.BuildCache(build.cache.salt, build.fingerprint, records,
-                                                stamps, build.search_digest, build.cache.out_dir))
+                                                stamps, build.search_digests, build.cache.out_dir))
 
 
 STAGES = Stages([("load", load), ("documents", documents), ("resolve", resolve),
                  ("figures", compute_figures), ("render", render), ("search", search),
                  ("write", write)])
+PREVIEW_STAGES = STAGES.at("search", search_later)
+"""``thread serve`` after an edit: the pages first, the search index kept as it was."""
 CHECK_STAGES = STAGES.at("figures", stored_figures).disable("write").push("links", links)
 """``thread check``: the build minus writing, figures from the store only, then every internal
 link and #anchor checked."""

@@ -89,8 +89,8 @@ class BuildCache:
     documents: dict[str, DocRecord] = field(default_factory=dict)
     """Site-relative Markdown path → record."""
     outputs: dict[str, Stamp] = field(default_factory=dict)
-    search: str = ""
-    """Hash of what the search index was built from."""
+    search_shards: dict[str, str] = field(default_factory=dict)
+    """Output folder of each search shard → hash of what it was built from."""
     out_dir: str = ""
     """The output folder the stamps describe."""
 
@@ -172,7 +172,8 @@ def load(root: Path, salt: str, out_dir: str) -> BuildCache:
     if cache.out_dir != out_dir:
         return BuildCache(salt, out_dir=out_dir)
     if salt and cache.salt != salt:  # every page is rebuilt; the output files are still known
-        return BuildCache(salt, outputs=cache.outputs, search=cache.search, out_dir=out_dir)
+        return BuildCache(salt, outputs=cache.outputs, search_shards=cache.search_shards,
+                          out_dir=out_dir)
     return cache
 
 

@@ -24,7 +24,8 @@ from generator.errors import SiteError
 from generator.figures import Builder, discover
 
 BUILTIN_MODULES = ("generator.directives.admonition", "generator.directives.aside",
-                   "generator.directives.cite", "generator.directives.figure",
+                   "generator.directives.cite", "generator.directives.component",
+                   "generator.directives.figure",
                    "generator.directives.hover_box", "generator.directives.text_roles",
                    "generator.directives.unit")
 """The modules of the built-in directives and roles (each marks its functions)."""

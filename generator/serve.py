@@ -140,15 +140,17 @@ class Handler(SimpleHTTPRequestHandler):
         return
 
 
-def rebuild(root: Path, out: Path, console, bugs: set[str]) -> list[str]:
+def rebuild(root: Path, out: Path, console, bugs: set[str],
+            stages=pipeline.STAGES) -> tuple[list[str], bool]:
     """One incremental build (the build cache re-renders and re-writes only what changed);
-    returns its error lines, [] when it succeeded.
+    returns its error lines ([] when it succeeded) and whether the search index is yet to catch
+    up with the pages (a successful ``PREVIEW_STAGES`` build of a site with search).
 
     Whatever goes wrong, the server outlives it and keeps the last good build: user errors
     are listed, and an unexpected exception is a bug, reported once (see :func:`report_bug`).
     """
     try:
-        result = pipeline.run(root, out=out, live_reload=True, use_cache=True)
+        result = pipeline.run(root, out=out, live_reload=True, use_cache=True, stages=stages)
     except BuildFailed as failure:
         errors = [str(error) for error in failure.errors]
         for line in errors:
@@ -165,9 +167,9 @@ def rebuild(root: Path, out: Path, console, bugs: set[str]) -> list[str]:
         console.print(f"Built in {sum(result.timings.values()):.2f} s: {len(result.written)} "
                       f"files written{': ' if pages else ''}{shown}", markup=False,
                       soft_wrap=True)
-        return []
+        return [], stages is pipeline.PREVIEW_STAGES and result.config.search
     console.print("[red]Build failed; still serving the last good build.[/red]")
-    return errors
+    return errors, False
 
 
 def report_bug(exc: Exception, console, bugs: set[str]) -> None:
@@ -190,7 +192,7 @@ def serve(root: Path, port: int, console) -> None:
     state = BuildState()
     handler = type("BoundHandler", (Handler,), {"state": state})
     server = listen(port, functools.partial(handler, directory=str(config_out)))
-    state.bump(rebuild(root, config_out, console, bugs))  # failed: the last build, with errors
+    state.bump(rebuild(root, config_out, console, bugs)[0])  # failed: the last build, errors
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     console.print(f"Serving {config_out} on http://127.0.0.1:{server.server_address[1]}/ "
@@ -198,7 +200,12 @@ def serve(root: Path, port: int, console) -> None:
     paths = [root / name for name in WATCHED if (root / name).exists()]
     try:
         for _changes in watch(*paths, debounce=200):
-            state.bump(rebuild(root, config_out, console, bugs))
+            # The edited page reloads first; then the search index catches up (Pagefind).
+            errors, index_behind = rebuild(root, config_out, console, bugs,
+                                           pipeline.PREVIEW_STAGES)
+            state.bump(errors)
+            if index_behind and (errors := rebuild(root, config_out, console, bugs)[0]):
+                state.bump(errors)
     except KeyboardInterrupt:
         pass
     finally:

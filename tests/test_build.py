@@ -145,7 +145,7 @@ def test_demo_builds_from_the_committed_store_without_torch(tmp_path: Path) -> N
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
     html = (tmp_path / "out/planted/curves-from-edges/index.html").read_text()
-    assert html.count('class="l-page builder-figure"') == 4 and "Reproduce this figure" in html
+    assert html.count(' builder-figure"') == 5 and html.count("Reproduce this figure") == 5
     assert "Dataset examples of the eight planted curve units" in html  # torch-free, from the store
 
 
