@@ -185,7 +185,7 @@ def resolve(build: Build) -> None:
     already has an error is left out (its problems would only echo that one), the others are
     checked, so one round reports the problems of every file."""
     errors = build.errors
-    build.resolver = Resolver(build.root, errors)
+    build.resolver = Resolver(build.root, errors, slugs=build.content.slugs())
     build.resolver.plan = build.plan
     for doc, record in build.reused.values():
         build.resolver.merge(doc, record.state)
@@ -198,6 +198,8 @@ def resolve(build: Build) -> None:
     check_documents(remaining, build.resolver, errors)
     build.resolver.unit_jobs = schedule_units(build)
     late = incremental.stale_icons(build)  # a new reference elsewhere moved a layer's icons
+    seen = {id(doc) for doc in late}
+    late += [doc for doc in incremental.stale_xrefs(build) if id(doc) not in seen]  # a label
     for doc in late:
         incremental.forget(build, doc)
         parse(doc, errors, build.plan.registry)

@@ -10,13 +10,15 @@ not parsed, not rendered, not written — when all of these are as the last buil
 - its **page inputs**: the templates its page renders with (the page template and everything it
   extends or includes, plus the card macros), the BibTeX entries it cites, the thread and site
   navigation around it (thread front matter, the previous and next articles' front matter, the
-  list of threads);
+  list of threads), and the front matter of the article it responds to and of its responses;
 - the **files it embeds** (their content hashes name the copied assets), the store **keys of
   its figures** and the digests of their manifests, and the keys and manifest digests of the
   icon shards of the units it references (fixed shards of a layer: a new reference elsewhere
   does not change them, a recomputed shard does). A manifest records the sha256 of every file of its entry, so an entry
   recomputed under the same key (another torch, a repaired or killed computation) re-renders
   the pages that show it, with its images and its "Reproduce" details;
+- what it shows of **other articles' labels** (``{ref}`slug#label` ``): title, number and
+  preview, compared once every label is numbered;
 - the **files it wrote**, still in the output folder with the size and mtime recorded.
 
 Thread pages, the home page, feeds, the sitemap, unit and model pages are rendered every build
@@ -319,4 +321,6 @@ def page_inputs(document, template: str, cited: list[str], templates: Templates,
         parts += [thread.url, repr(thread.meta)]
         for neighbour in (document.previous, document.next):
             parts.append(f"{neighbour.url}:{neighbour.meta!r}" if neighbour else "-")
+        for other in [document.answers, *document.responses]:  # "A comment on", "Comments on"
+            parts.append(f"{other.url}:{other.meta!r}" if other else "-")
     return text_digest(*parts)

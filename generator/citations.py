@@ -20,6 +20,7 @@ from pybtex.exceptions import PybtexError
 from pybtex.richtext import Text
 
 from generator.config import CONFIG_NAME, config_line
+from generator.content import Article
 from generator.errors import SiteError, decode_error, line_at
 from generator.paths import OUTSIDE_HINT, inside_root, outside_message
 
@@ -48,6 +49,8 @@ class Reference:
     """The author list ended in BibTeX's ``and others``: shown as "et al.", never as a name."""
     families: tuple[str, ...] = ()
     """Family names, for an in-text citation ("Olah et al. [3]")."""
+    site_work: bool = False
+    """A thread or article of this site, made from its front matter (:func:`site_works`)."""
 
     @property
     def link(self) -> str:
@@ -266,7 +269,7 @@ def attach_references(root: Path, config, content, errors) -> None:
         line = config_line(root, ("bibliography", index))
         return exc if exc.line else _at(exc, CONFIG_NAME, line)
 
-    site = load_all(config.bibliography, root, from_config)
+    site = {**site_works(config, content), **load_all(config.bibliography, root, from_config)}
     for thread in content.threads:
         own = load_all(thread.meta.bibliography, (root / thread.source.path).parent,
                        _front_matter_error(thread))
@@ -277,6 +280,33 @@ def attach_references(root: Path, config, content, errors) -> None:
             _attach(article, {**site, **own, **mine})
     for page in content.pages:
         _attach(page, dict(site))
+
+
+def site_works(config, content) -> dict[str, Reference]:
+    """Every thread and article of the site as a citable entry, by the slugs of
+    :meth:`generator.content.Content.slugs` (``[@curves-from-edges]``), built from front
+    matter: no hand-written BibTeX. An entry of a .bib file with the same key wins."""
+    works = {}
+    for key, doc in content.slugs().items():
+        if isinstance(doc, Article):
+            names = [author.name for author in doc.meta.authors]
+        else:
+            names = thread_participants([a.name for art in doc.articles
+                                         for a in art.meta.authors], doc.meta.participants)
+        works[key] = own_reference(key, names, doc.meta.title, config.journal_name,
+                                   doc.meta.published, config.base_url + doc.url, doc.meta.doi)
+    return works
+
+
+def own_reference(key: str, names: list[str], title: str, journal: str, published, url: str,
+                  doi: str | None) -> Reference:
+    """A :class:`Reference` to one of our own works."""
+    split = [split_name(name) for name in names]
+    return Reference(key=key, kind="article", title=title, authors=tuple(names),
+                     scholar_authors=tuple(f"{family}, {given}" if given else family
+                                           for given, family in split),
+                     venue=journal, year=str(published.year), doi=doi or "", url=url,
+                     families=tuple(family for _, family in split), site_work=True)
 
 
 _FAILED = object()
@@ -382,3 +412,29 @@ def _person(author, config) -> dict:
     if affiliations:
         person["affiliation"] = [{"@type": "Organization", "name": n} for n in affiliations]
     return person
+
+
+def thread_jsonld(thread, config, names: tuple[str, ...] | list[str], references: list[Reference]
+                  ) -> dict:
+    """schema.org ``CreativeWorkSeries`` for a thread: its participants, and each article and
+    comment as a part (serialised by the template's tojson)."""
+    meta = thread.meta
+    data = {
+        "@context": "https://schema.org",
+        "@type": "CreativeWorkSeries",
+        "name": meta.title,
+        "description": meta.description,
+        "url": config.base_url + thread.url,
+        "datePublished": meta.published.isoformat(),
+        "author": [{"@type": "Person", "name": name} for name in names],
+        "publisher": {"@type": "Organization", "name": config.journal_name},
+        "license": config.license.url,
+        "hasPart": [{"@type": "ScholarlyArticle", "headline": a.meta.title,
+                     "url": config.base_url + a.url,
+                     "datePublished": a.meta.published.isoformat()} for a in thread.articles],
+        "citation": [{"@type": "CreativeWork", "name": r.title, "author": list(r.authors),
+                      "datePublished": r.year, "url": r.link} for r in references],
+    }
+    if meta.doi:
+        data["identifier"] = {"@type": "PropertyValue", "propertyID": "DOI", "value": meta.doi}
+    return data

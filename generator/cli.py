@@ -216,6 +216,37 @@ def new(root: Path | None, kind: str, name: str, thread_slug: str | None) -> Non
     console.print(f"Created {path}")
 
 
+@main.command()
+@root_option
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the XML to this file (default: standard output).")
+@click.option("--timestamp", type=click.IntRange(min=0), default=None,
+              help="Crossref's deposit timestamp, YYYYMMDDHHMMSS (default: now, in UTC); a "
+              "later deposit of a DOI needs a larger one.")
+@click.option("--batch-id", default=None, help="The deposit's doi_batch_id (default: "
+              "thread-TIMESTAMP).")
+def crossref(root: Path | None, out: Path | None, timestamp: int | None,
+             batch_id: str | None) -> None:
+    """Crossref deposit XML (schema 5.3.1) for every article with a DOI, with its references;
+    depositor details come from [crossref] in site.toml."""
+    from generator import build as pipeline
+    from generator import crossref as deposit_xml
+    from generator.write import write_file
+
+    result = pipeline.run(site_root(root), stages=pipeline.RESOLVE_STAGES)
+    report_warnings(result.warnings)
+    stamp = timestamp if timestamp is not None else deposit_xml.timestamp()
+    xml = deposit_xml.deposit(result.root, result.config, result.content, result.resolver,
+                              stamp, batch_id)
+    if out is None:
+        click.echo(xml.decode("utf-8"), nl=False)
+    else:
+        write_file(out.resolve(), xml)
+    count = len(deposit_xml.articles_with_doi(result.content))
+    console.print(f"Crossref deposit of {_count(count, 'article')} with a DOI"
+                  + (f" written to {out}" if out else "") + ".")
+
+
 @main.group()
 def figures() -> None:
     """Compute, inspect and tidy the figure store (figures/store/ by default)."""

@@ -77,6 +77,17 @@ def folder_inside_site(value: str | None, info: ValidationInfo) -> str | None:
     return value
 
 
+class Crossref(Strict):
+    depositor_name: str = Field(min_length=1, max_length=130)
+    """Who sends the deposit (``thread crossref``), as Crossref knows the account."""
+    email: str = Field(min_length=6, max_length=200, pattern=r"^[^@\s]+@[^@\s]+$")
+    """Where Crossref sends the deposit's report."""
+    registrant: str | None = Field(default=None, min_length=1, max_length=255)
+    """The organisation that owns the DOIs; defaults to the journal's name."""
+    issn: str | None = Field(default=None, pattern=r"^\d{4}-?\d{3}[\dX]$")
+    """The journal's electronic ISSN, if it has one."""
+
+
 class Theme(Strict):
     accent: str = "#ca0020"
     """Accent colour used for links in the byline and thread navigation."""
@@ -258,6 +269,9 @@ class Config(Strict):
     """Build a full-text search index (Pagefind, self-hosted) and show a search box."""
     raw_html: bool = True
     """Allow raw HTML in Markdown; ``false`` makes each HTML block or inline tag an error."""
+    crossref: Crossref | None = None
+    """Depositor details for ``thread crossref`` (Crossref deposit XML of the articles with a
+    DOI); without them that command says what to add."""
     allowed_hosts: list[str] = Field(default_factory=list)
     """Hosts that images and raw HTML may load from, e.g. ``["www.youtube-nocookie.com"]``;
     any other host is an error, so the site stays self-hosted (its own host is always fine)."""

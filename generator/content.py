@@ -140,6 +140,12 @@ class ArticleMeta(Strict):
     """``article`` or ``comment`` (critical commentary on other articles)."""
     bibliography: list[str] = Field(default_factory=list)
     """BibTeX files relative to the article."""
+    responds_to: str | None = None
+    """Slug of the article a comment answers (``curves-from-edges``, or ``thread/slug``):
+    shown at the top of the comment and listed on that article."""
+    teaser: str | None = None
+    """Image (relative to the article) shown beside it on the thread page and as its
+    ``og:image``; default: the article's first figure."""
     toc: bool = False
     """Show a table of contents of the article's sections (level-2 and level-3 headings)."""
     banner: Banner | None = None
@@ -249,6 +255,10 @@ class Article(Document):
     slug: str = ""
     previous: Article | None = None
     next: Article | None = None
+    answers: Article | None = None
+    """The article its front matter's ``responds_to`` names."""
+    responses: list[Article] = field(default_factory=list)
+    """Comments and articles that respond to it, in thread order."""
 
 
 @dataclass
@@ -274,6 +284,22 @@ class Content:
             docs.append(thread)
             docs.extend(thread.articles)
         return docs + list(self.pages)
+
+    def slugs(self) -> dict[str, Thread | Article]:
+        """What a cross-article reference, a ``[@slug]`` citation or ``responds_to`` may name:
+        each thread by its slug, each article as ``thread/article`` and, where no other
+        thread has an article of that name, by its own slug."""
+        named: dict[str, Thread | Article] = {t.slug: t for t in self.threads}
+        counts: dict[str, int] = {}
+        for thread in self.threads:
+            for article in thread.articles:
+                named[f"{thread.slug}/{article.slug}"] = article
+                counts[article.slug] = counts.get(article.slug, 0) + 1
+        for thread in self.threads:
+            for article in thread.articles:
+                if counts[article.slug] == 1:
+                    named.setdefault(article.slug, article)
+        return named
 
 
 def document_url(root: Path, path: str) -> str:
@@ -465,7 +491,30 @@ def load_content(root: Path, config: Config, errors: ErrorCollector,
             if page:
                 url = path.relative_to(base).with_suffix("").as_posix()
                 pages.append(Page(source=page[0], url=url + "/", meta=page[1]))
-    return Content(threads, pages)
+    content = Content(threads, pages)
+    link_responses(content, errors)
+    return content
+
+
+def link_responses(content: Content, errors: ErrorCollector) -> None:
+    """Each ``responds_to`` to the article it names (an unknown slug is an error at its
+    line), and each article to the comments that answer it."""
+    named = {slug: doc for slug, doc in content.slugs().items() if isinstance(doc, Article)}
+    for thread in content.threads:
+        for article in thread.articles:
+            slug = article.meta.responds_to
+            if slug is None:
+                continue
+            target = named.get(slug)
+            if target is None or target is article:
+                problem = "an article cannot respond to itself" if target is article else (
+                    f"responds_to: unknown article '{slug}'")
+                errors.add(article.source.path, article.source.line_of(("responds_to",)),
+                           problem, did_you_mean(slug, set(named) - {article.slug}) or
+                           "name an article of the site by its file name, without .md")
+                continue
+            article.answers = target
+            target.responses.append(article)
 
 
 def _load(root: Path, path: Path, model: type[Strict], errors: ErrorCollector,

@@ -14,9 +14,14 @@ they were recorded. The built-in kinds:
 - ``asset``: ``{"path", "url", "width", "height"}`` of a file the document embeds (site-relative);
 - ``cite``: a citation key, on its first use (its number is its position);
 - ``credit``: a credit line of a reused figure, for the Reuse appendix;
-- ``label``: ``[kind, name, number]`` of a labelled figure, equation or section;
+- ``label``: ``[kind, name, number, title, summary]`` of a labelled figure, equation, section
+  or target (``number`` 0 and its ``title``: an unnumbered target; ``summary``: what a card in
+  another article shows, see generator/resolve.py's ``summary``);
 - ``figure``: ``{"builder", "params", "line", "key"}`` of a builder figure;
-- ``unit``: ``[model, layer, index, line, argument]`` of a ``{unit}`` reference.
+- ``unit``: ``[model, layer, index, line, argument]`` of a ``{unit}`` reference;
+- ``xref``: ``[url, label, shown]`` of another document's label this one shows, ``shown``
+  being what its card shows (a page reused from the cache is made again when that changed);
+- ``teaser``: the URL of the image its front matter's ``teaser:`` names.
 
 Any other kind belongs to a directive or role outside this list; templates read every
 document's entries of a kind with ``recorded(kind)``.

@@ -19,7 +19,7 @@ from generator.directives import Call
 from generator.document_state import DocumentState
 from generator.errors import SiteError
 from generator.render import page_template
-from generator.resolve import asset_url
+from generator.resolve import asset_url, shown
 
 if TYPE_CHECKING:
     from generator.cache import BuildCache, Templates
@@ -60,7 +60,8 @@ def outputs_of(document: Document) -> list[str]:
 def reusable(build: Build, document: Document) -> DocRecord | None:
     """The record to reuse ``document``'s page from, if nothing it depends on changed.
 
-    Icons are checked later (:func:`stale_icons`), once resolve has planned the unit shards."""
+    Icons and other documents' labels are checked later (:func:`stale_icons`,
+    :func:`stale_xrefs`), once resolve has planned the unit shards and numbered every label."""
     if isinstance(document, Thread):
         return None
     record = build.cache.record(document.source.path, build.sources.get(
@@ -121,6 +122,21 @@ def stale_icons(build: Build) -> list[Document]:
     return [doc for doc, record in build.reused.values()
             if any(key not in current or entry_digest(build, key) != manifest
                    for _, _, key, manifest in record.icons)]
+
+
+def stale_xrefs(build: Build) -> list[Document]:
+    """Reused documents that show another document's label (``{ref}`slug#label` ``) which is
+    gone or shows differently now (renumbered, new caption or picture, retitled article)."""
+    by_url = {doc.url: doc for doc in build.content.documents()}
+    stale = []
+    for doc, record in build.reused.values():
+        for url, name, was in record.state.get("xref"):
+            target = by_url.get(url)
+            label = build.resolver.label(target, name) if target is not None else None
+            if label is None or shown(label) != was:
+                stale.append(doc)
+                break
+    return stale
 
 
 def new_record(build: Build, document: Document) -> DocRecord:

@@ -213,17 +213,18 @@ def _parse_nested(body: str, body_line: int, env: dict) -> list[Token]:
     finally:
         md.core.ruler.enable("footnote_tail")
         env["line_offset"] = outer
-    for token in _walk(tokens):
+    for token in walk(tokens):
         if token.map:
             token.map = [token.map[0] + body_line, token.map[1] + body_line]
     return tokens
 
 
-def _walk(tokens: list[Token]):
+def walk(tokens: list[Token]):
+    """Every token, children after their parent, in document order."""
     for token in tokens:
         yield token
         if token.children:
-            yield from _walk(token.children)
+            yield from walk(token.children)
 
 
 # --- raw HTML ---------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from generator.config import CONFIG_NAME, Config, config_line
 from generator.content import Article, Content, Document, Thread
 from generator.embeds import banner_path
 from generator.errors import BuildFailed, SiteError
-from generator.resolve import Resolver
+from generator.resolve import Asset, Resolver, teaser
 from generator.toc import table_of_contents
 
 BUILTIN_THEME = Path(__file__).resolve().parent.parent / "theme"
@@ -114,6 +114,19 @@ class PageContext:
     @property
     def base_path(self) -> str:
         return "/" + self.config.base_url.split("://", 1)[1].partition("/")[2]
+
+    def teaser(self, article: Article) -> Asset | None:
+        """The image that stands for ``article`` (generator/resolve.py's ``teaser``)."""
+        return teaser(self.resolver, article) if self.resolver is not None else None
+
+    def og_image(self) -> str:
+        """Absolute URL of this page's ``og:image``: an article's teaser, or a thread's first
+        article's; '' if none."""
+        doc = self.document
+        articles = doc.articles if isinstance(doc, Thread) else [doc] \
+            if isinstance(doc, Article) else []
+        found = next((t for t in map(self.teaser, articles) if t is not None), None)
+        return self.absolute_url(found.url) if found else ""
 
     def unit_icon(self, model: str, layer: str, index: int) -> str | None:
         """URL of a unit's feature-viz icon, from the figure store."""
@@ -229,16 +242,20 @@ class Renderer:
                                    self.config.base_url + document.url, document.meta.doi)
 
     def thread(self, thread: Thread) -> bytes:
-        """The thread page: its introduction, the article list, then its other sections."""
+        """The thread page: its introduction, the article list (after the prose of an
+        ``## Articles & Comments`` section, if thread.md has one), then its other sections."""
         ctx = self.context(thread.url, thread)
-        split = next((i for i, t in enumerate(thread.tokens)
-                      if t.type == "heading_open" and t.tag == "h2"), len(thread.tokens))
-        return self.page("thread.html", thread.url, thread, thread=thread,
-                         citation=self.citation(thread),
-                         references=self.resolver.bibliography(thread),
-                         body=ctx.markdown(thread.tokens[:split]),
-                         sections=ctx.markdown(thread.tokens[split:]),
-                         entry_affiliations=lambda a: ", ".join(self.affiliation_names(a)))
+        intro, listing, sections = split_thread(thread.tokens)
+        cited = self.resolver.bibliography(thread)
+        citation = self.citation(thread)
+        return self.page("thread.html", thread.url, thread, thread=thread, citation=citation,
+                         references=cited, body=ctx.markdown(intro),
+                         listing=ctx.markdown(listing) if listing is not None else None,
+                         sections=ctx.markdown(sections),
+                         entry_affiliations=lambda a: ", ".join(self.affiliation_names(a)),
+                         scholar_references=[citations.scholar_reference(r) for _, r in cited],
+                         jsonld=citations.thread_jsonld(thread, self.config, citation.names,
+                                                        [r for _, r in cited]))
 
     def unit(self, model: str, layer: str, index: int) -> bytes:
         """A unit's page: its visualisations, strongest weights and the articles that reference
@@ -294,6 +311,25 @@ def template_error(exc: TemplateError, templates: Path) -> BuildFailed:
 def _shown(filename: str) -> str:
     path = Path(filename)
     return path.relative_to(Path.cwd()).as_posix() if path.is_relative_to(Path.cwd()) else str(path)
+
+
+LISTING_TITLES = {"articles & comments", "articles and comments"}
+"""An ``##`` heading of thread.md with one of these titles holds prose for the article list."""
+
+
+def split_thread(tokens: list) -> tuple[list, list | None, list]:
+    """thread.md's tokens: before its first ``##``; the prose under ``## Articles & Comments``
+    (None without that section); the other sections."""
+    starts = [i for i, t in enumerate(tokens) if t.type == "heading_open" and t.tag == "h2"]
+    intro = tokens[:starts[0]] if starts else tokens
+    listing, rest = None, []
+    for start, end in zip(starts, [*starts[1:], len(tokens)]):
+        title = " ".join(tokens[start + 1].content.split()).lower()
+        if listing is None and title in LISTING_TITLES:
+            listing = tokens[start + 3:end]  # heading_open, inline, heading_close
+        else:
+            rest += tokens[start:end]
+    return intro, listing, rest
 
 
 def split_appendix(tokens: list) -> tuple[list, list, list]:

@@ -207,7 +207,8 @@ def render(renderer: Renderer, job: Job) -> Output:
         case ModelIndex(model):
             return {f"units/{model}/index.html": renderer.model(model)}
         case Sitemap():
-            return {"sitemap.xml": renderer.page("sitemap.xml", "sitemap.xml")}
+            return {"sitemap.xml": renderer.page("sitemap.xml", "sitemap.xml",
+                                                 extra_urls=sitemap_urls(renderer.resolver))}
         case Robots():
             return {"robots.txt": renderer.page("robots.txt", "robots.txt")}
         case PygmentsCss():
@@ -215,6 +216,12 @@ def render(renderer: Renderer, job: Job) -> Output:
         case Copied(path, source):
             return {path: source}
     raise TypeError(f"not a render job: {job!r}")
+
+
+def sitemap_urls(resolver: Resolver) -> list[str]:
+    """The sitemap's pages beyond the documents: each model's index, then each unit page."""
+    models = [f"units/{model}/" for model in sorted(unit_pages.index(resolver).models)]
+    return models + [units.unit_url(*unit) for unit in unit_pages.pages(resolver)]
 
 
 def run(renderer: Renderer, jobs: list[Job]) -> Output:

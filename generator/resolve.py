@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from markupsafe import escape
+
 from generator import markdown
 from generator.content import Document
 from generator.directives import Call
@@ -20,6 +22,7 @@ from generator.document_state import DocumentState
 from generator.embeds import check_embeds
 from generator.errors import ErrorCollector, SiteError
 from generator.myst import target_anchors
+from generator.paths import OUTSIDE_HINT, inside_root, outside_message
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,9 @@ class Label:
     title: str = ""
     """The link text of an unnumbered target (a subsection's title); may be empty, and then
     ``{ref}`` must give its own text."""
+    summary: dict = field(default_factory=dict, compare=False)
+    """The preview as JSON (an image URL, caption HTML, a title): what a card in another
+    article shows, since the label's record travels without its tokens (:func:`summary`)."""
 
     @property
     def text(self) -> str:
@@ -73,6 +79,9 @@ class Resolver:
     documents: dict[int, Document] = field(default_factory=dict)
     current: Document | None = None
     """The document whose directives and roles are being checked."""
+    slugs: dict[str, Document] = field(default_factory=dict)
+    """The site's threads and articles by slug, for cross-article references
+    (:meth:`generator.content.Content.slugs`)."""
 
     def state(self, document: Document) -> DocumentState:
         if id(document) not in self.states:
@@ -148,10 +157,20 @@ class Resolver:
     def add_label(self, document: Document, kind: str, label: str, number: int,
                   preview: dict | None = None, title: str = "") -> None:
         """Register ``label``; ``number`` 0 is an unnumbered target shown by its ``title``."""
-        self.record(document, "label", [kind, label, number, title], preview)
+        self.record(document, "label", [kind, label, number, title, summary(preview or {})],
+                    preview)
 
     def label(self, document: Document, name: str) -> Label | None:
         return self.labels.get((id(document), name))
+
+    def cross_label(self, document: Document, target: Document, name: str) -> Label | None:
+        """A label of another document, recorded with what ``document``'s card shows of it:
+        a page reused from the cache is made again when that has changed
+        (generator/incremental.py's ``stale_xrefs``)."""
+        found = self.label(target, name)
+        if found is not None:
+            self.record(document, "xref", [target.url, name, shown(found)])
+        return found
 
     def label_names(self, document: Document) -> set[str]:
         return {name for (doc, name) in self.labels if doc == id(document)}
@@ -201,8 +220,9 @@ def _merge_credit(resolver: Resolver, document: Document, text: str, local: Any)
 def _merge_label(resolver: Resolver, document: Document, value: list, preview: Any) -> None:
     kind, name, number, *rest = value  # records made before targets had three items
     title = rest[0] if rest else ""
+    shown = rest[1] if len(rest) > 1 else {}
     resolver.labels[(id(document), name)] = Label(kind, number, document, name, preview or {},
-                                                  title)
+                                                  title, shown)
 
 
 def _merge_figure(resolver: Resolver, document: Document, value: dict, call: Any):
@@ -231,6 +251,38 @@ def asset_url(source: Path, sha256: str | None = None) -> str:
     """Where a copied file lands: named by the hash of its bytes, so a changed file moves."""
     digest = (sha256 or hashlib.sha256(source.read_bytes()).hexdigest())[:16]
     return f"assets/{digest}{source.suffix.lower()}"
+
+
+def shown(label: Label) -> list:
+    """What a card in another document shows of ``label`` (JSON): its document's title, its
+    kind, number or title, and summary."""
+    return [label.document.meta.title, label.kind, label.number, label.title, label.summary]
+
+
+def summary(preview: dict) -> dict:
+    """A label's preview as JSON: the image and title as they are, equation HTML as it is,
+    the caption's tokens as inline HTML (text, emphasis, code and math; roles and links as
+    their text)."""
+    shown = {key: preview[key] for key in ("image", "html", "title") if preview.get(key)}
+    if preview.get("caption_tokens"):
+        shown["caption"] = "".join(_inline_html(token) for token in
+                                   markdown.walk(preview["caption_tokens"]))
+    return shown
+
+
+_INLINE_TAGS = {"em_open": "<em>", "em_close": "</em>", "strong_open": "<strong>",
+                "strong_close": "</strong>", "softbreak": " ", "hardbreak": " "}
+
+
+def _inline_html(token) -> str:
+    if token.type == "text" or token.type == "myst_role" and not (
+            token.meta or {}).get("name", "").startswith("cite"):
+        return str(escape(token.content))
+    if token.type == "code_inline":
+        return f"<code>{escape(token.content)}</code>"
+    if token.type == "math_inline":
+        return (token.meta or {}).get("html") or str(escape(token.content))
+    return _INLINE_TAGS.get(token.type, "")
 
 
 def number_labels(document: Document, resolver: Resolver) -> None:
@@ -274,10 +326,42 @@ def check_documents(documents: list, resolver: Resolver, errors: ErrorCollector)
         check_calls(doc, "directive", resolver, errors)
         check_raw_html(doc, resolver, errors)
         check_embeds(doc, resolver, errors)
+        check_teaser(doc, resolver, errors)
     for doc in documents:
         resolver.current = doc
         check_calls(doc, "role", resolver, errors)
     resolver.current = None
+
+
+def check_teaser(doc, resolver: Resolver, errors: ErrorCollector) -> None:
+    """An article's ``teaser:`` image: copied into the site and recorded (kind ``teaser``) for
+    the thread page and its ``og:image``; a missing file is an error at its line."""
+    name = getattr(getattr(doc, "meta", None), "teaser", None)
+    if not name:
+        return
+    line = doc.source.line_of(("teaser",))
+    path = inside_root(resolver.root, (resolver.root / doc.source.path).parent / name)
+    if path is None:
+        return errors.add(doc.source.path, line, outside_message("teaser image", name),
+                          OUTSIDE_HINT)
+    if not path.is_file():
+        return errors.add(doc.source.path, line, f"teaser image not found: {name}",
+                          "give the image's path relative to the article")
+    resolver.record(doc, "teaser", resolver.asset(path).url)
+
+
+def teaser(resolver: Resolver, document: Document) -> Asset | None:
+    """The image that stands for an article: its ``teaser:``, else the first image it
+    embeds (its first figure), else None."""
+    state = resolver.states.get(id(document))
+    if state is None:
+        return None
+    urls = state.get("teaser") + [a["url"] for a in state.get("asset")
+                                  if a["url"].endswith(IMAGE_SUFFIXES)]
+    return resolver.assets.get(urls[0]) if urls else None
+
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".svg", ".avif")
 
 
 def check_raw_html(doc, resolver: Resolver, errors: ErrorCollector) -> None:

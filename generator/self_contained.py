@@ -6,7 +6,8 @@ the document. Such a document is parsed, checked and rendered by one task, in a 
 when the site is large (:mod:`generator.parallel`), and only its page bytes and the files it
 embeds come back — no tokens cross a process boundary, and none stay in memory after it.
 
-A document that uses a figure builder or a ``{unit}`` reference joins the site-wide stages
+A document that uses a figure builder, a ``{unit}`` reference or a ``{ref}`` to another
+article joins the site-wide stages
 (its figures are keyed and computed with everyone's, its units get pages), and so does a
 document with any problem, so that its errors are reported with all the others. Either way the
 bytes are the same as from the site-wide path: the same checks and the same renderer run.
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from generator import markdown
 from generator.content import Article, Document, Page
+from generator.directives.cite import is_cross_ref
 from generator.document_state import DocumentState
 from generator.errors import ErrorCollector
 from generator.myst import document_env
@@ -41,7 +43,7 @@ class Rendered:
 
 def is_self_contained(tokens: list, builders: dict) -> bool:
     return not any(call.name in builders or call.kind == "role" and call.name == "unit"
-                   for call in calls(tokens))
+                   or is_cross_ref(call) for call in calls(tokens))
 
 
 def process(root: Path, plan: FigurePlan, renderer: Renderer,

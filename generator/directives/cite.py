@@ -11,7 +11,11 @@
   ``\\@``; an ``@word`` that is no key of the bibliography is told as a warning and shown as
   written.
 - ``{ref}`label` `` links to a labelled figure, equation or section of the same article and
-  previews it in a card; ``{ref}`its own text <label>` `` sets the link's text (MyST).
+  previews it in a card; ``{ref}`its own text <label>` `` sets the link's text (MyST);
+  ``{ref}`slug#label` `` refers to one of another article or thread of the site
+  (``curves-from-edges#fig-curve-family``), with the same card.
+- ``[@slug]`` cites another article or thread of the site: its entry is made from its front
+  matter (generator/citations.py's ``site_works``), no BibTeX needed.
 """
 
 from __future__ import annotations
@@ -125,8 +129,9 @@ def _number(call, resolver, items: list[CiteItem]) -> None:
         items = [item for item in items if item.key in known]  # a key missing may be in it
     for item in items:
         if item.key not in known:
+            from_bibtex = any(not ref.site_work for ref in known.values())
             hint = did_you_mean(item.key, set(known)) or (
-                "add it to a .bib file named in `bibliography`" if known else
+                "add it to a .bib file named in `bibliography`" if from_bibtex else
                 "this article has no bibliography; add `bibliography: refs.bib` to its front matter")
             raise SiteError(call.path, _line(call, item.at), f"unknown citation key '{item.key}'",
                             hint)
@@ -182,10 +187,18 @@ REF_WITH_TEXT = re.compile(r"^(.*?)\s*<([^<>]+)>\s*$", re.DOTALL)
 """MyST's ``{ref}`the link text <label>` ``."""
 
 
+def ref_parts(argument: str) -> tuple[str, str]:
+    """(link text, label) of a ``{ref}``: MyST's ``the text <label>``, or the label alone."""
+    match = REF_WITH_TEXT.match(argument.strip())
+    return (match.group(1).strip(), match.group(2).strip()) if match else ("", argument.strip())
+
+
 def check_ref(call, resolver) -> None:
-    match = REF_WITH_TEXT.match(call.argument.strip())
-    text, name = (match.group(1).strip(), match.group(2).strip()) if match else ("", call.argument.strip())
-    target = resolver.label(call.document, name)
+    text, name = ref_parts(call.argument)
+    if "#" in name:
+        target = cross_target(call, resolver, name)
+    else:
+        target = resolver.label(call.document, name)
     if target is None:
         names = resolver.label_names(call.document)
         hint = did_you_mean(name, names) or (f"labels here: {', '.join(sorted(names))}" if names
@@ -197,6 +210,32 @@ def check_ref(call, resolver) -> None:
                         f"{{ref}}`the text <{name}>`")
     call.data["label"] = target
     call.data["text"] = text
+
+
+def cross_target(call, resolver, name: str):
+    """``{ref}`curves-from-edges#fig-curve-family` ``: a label of another article (or thread)
+    of the site, named by its slug (see :meth:`generator.content.Content.slugs`)."""
+    slug, _, label = name.partition("#")
+    slugs = resolver.slugs
+    document = slugs.get(slug)
+    if document is None:
+        raise SiteError(call.path, _line(call, name), f"unknown article '{slug}' in reference "
+                        f"'{name}'", did_you_mean(slug, set(slugs)) or
+                        "name an article by its file name, without .md, then '#' and a label")
+    target = resolver.cross_label(call.document, document, label)
+    if target is None:
+        names = resolver.label_names(document)
+        hint = did_you_mean(label, names) or (
+            f"labels there: {', '.join(sorted(names))}" if names else
+            f"'{slug}' has no labels; give a figure there a :label: first")
+        raise SiteError(call.path, _line(call, name), f"unknown label '{label}' in '{slug}'",
+                        hint)
+    return target
+
+
+def is_cross_ref(call) -> bool:
+    """A ``{ref}`` to another document: it needs the whole site's labels to resolve."""
+    return call.kind == "role" and call.name == "ref" and "#" in ref_parts(call.argument)[1]
 
 
 @role("ref", check=check_ref)
