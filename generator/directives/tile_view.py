@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from markupsafe import escape
 
-from generator.directives.weight_rows import stored_data
+from generator.directives.figure_parts import stored_data
 
 MIN_TILE = 64
 """CSS pixels of the shorter side of a tile, at least (issue 17: never under 48 on a phone)."""

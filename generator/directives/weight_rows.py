@@ -10,9 +10,9 @@ builder kept these parts (no ``ranges`` in data.json) keep their raster.
 
 from __future__ import annotations
 
-import json
-
 from markupsafe import escape
+
+from generator.directives.figure_parts import stored_data, unit_label
 
 TILE = 96
 """CSS pixels of each icon and heatmap."""
@@ -36,35 +36,16 @@ def weight_rows(call, ctx, manifest: dict, alt: str, url) -> str | None:
         tiles = [_tile(url, icons[number], "")] if icons else []
         tiles.append(_tile(url, maps[number], f"Weights from {name}"))
         items.append(f'<li class="weight-row"><span class="weight-tiles">{"".join(tiles)}</span>'
-                     f'<span class="weight-label">{_name(ctx, model, lower, index, name)} '
+                     f'<span class="weight-label">{unit_label(ctx, model, lower, index, name)} '
                      f'<span class="weight-range">{_signed(low)} … {_signed(high)}</span></span></li>')
     return (f'<div class="weight-diagram" role="group" aria-label="{escape(alt)}">'
             f'<ol class="weight-rows">{"".join(items)}</ol>{_scale(data["scale"])}</div>')
-
-
-def stored_data(call) -> dict | None:
-    """The entry's data.json, read (None when the figure is not stored or has none)."""
-    use = call.data.get("use")
-    name = use.entry.manifest.get("data") if use is not None and use.entry else None
-    if not name:
-        return None
-    return json.loads(use.entry.path(name).read_bytes())
 
 
 def _tile(url, image: dict, alt: str) -> str:
     return (f'<img src="{url(image["png"])}" srcset="{url(image["png"])} 1x, '
             f'{url(image["png_2x"])} 2x" alt="{escape(alt)}" width="{TILE}" height="{TILE}" '
             'style="image-rendering: pixelated" loading="lazy" decoding="async">')
-
-
-def _name(ctx, model: str, layer: str, index: int, name: str) -> str:
-    """The unit's name: a link with its hover card when it has a page, else plain text."""
-    from generator.unit_pages import index as unit_index
-
-    if ctx.resolver is not None and (model, layer, index) in unit_index(ctx.resolver).pages:
-        return ctx.card("unit", model=model, layer=layer, index=index,
-                        icon=ctx.unit_icon(model, layer, index), index_=ctx.next_card())
-    return f'<code class="weight-name">{escape(name)}</code>'
 
 
 def _signed(value: float) -> str:

@@ -19,7 +19,7 @@ TILES = """() => [...document.querySelectorAll('.weight-diagram')].map(figure =>
     return {width: r.width, height: r.height, right: r.right, natural: img.naturalWidth};
   }),
   labels: [...figure.querySelectorAll('.weight-label')].map(el =>
-    el.querySelector('.unit-link, .weight-name').textContent + ' ' +
+    el.querySelector('.unit-link, .unit-name').textContent + ' ' +
     el.querySelector('.weight-range').textContent),
   bar: (() => { const bar = figure.querySelector('.weight-scale-bar');
                 const r = bar.getBoundingClientRect();
@@ -83,3 +83,30 @@ def test_banding_and_nmf_tiles_are_large_and_labelled(browser, site, width: int)
         assert tile["image"].startswith("url(") and tile["rendering"] == "pixelated"
         assert tile["label"].startswith(tile["shown"]) and tile["shown"].startswith("conv3:")
     assert sum("factor" in tile["label"] for tile in tiles) == 12
+
+
+STRIP = """() => [...document.querySelectorAll('.unit-strip li')].map(item => {
+  const img = item.querySelector('img'), r = img.getBoundingClientRect();
+  const link = item.querySelector('.unit-link');
+  return {width: r.width, right: r.right, natural: img.naturalWidth, alt: img.alt,
+          label: link ? link.textContent : item.textContent.trim()};
+})"""
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_feature_viz_strips_name_every_unit_at_a_readable_size(browser, site, width: int
+                                                              ) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    try:
+        tab = context.new_page()
+        tab.goto(site.url(ARTICLE))
+        tab.evaluate("document.querySelectorAll('img').forEach(img => img.loading = 'eager')")
+        tab.wait_for_load_state("networkidle")
+        items = tab.evaluate(STRIP)
+    finally:
+        context.close()
+    assert [item["label"] for item in items] == [f"conv2:{u}" for u in range(8)]
+    for item in items:
+        assert item["natural"] > 0 and item["alt"] == item["label"]
+        assert item["width"] >= (90 if width == 360 else 120), item
+        assert item["right"] <= width
