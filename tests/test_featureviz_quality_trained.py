@@ -28,10 +28,24 @@ and 32 noise icons (relu1 channel 1, relu2 channel 21, relu2 neuron 5, relu3 cha
 the training batches' Gaussian pixel noise; not fixed yet). Dead: zero activation at every
 position of 512 ``builtin:procedural`` images.
 
-At the builder defaults (128 px, 256 steps), now: relu1 channel 0.112-0.464, 0.056-0.224,
-none flat or noise (114 s of CPU for the 16 units). The other five (layer, objective) pairs at
-the defaults were not measured to the end in the session that wrote this file (the shared
-2-core machine ran them at a sixth of a core); run the command below for them.
+At the builder defaults (128 px, 256 steps), now (CPU seconds per batched render):
+
+====================  ============================  ============================
+defaults              pixel std, high-frequency     flat / noise units
+====================  ============================  ============================
+relu1 channel         0.112-0.464, 0.056-0.224      none (114 s)
+relu1 neuron          0.097-0.167, 0.007-0.044      none (144 s)
+relu2 channel         0.292-0.467, 0.089-0.805      noise 14, 19, 20 (233 s)
+relu3 channel         0.248-0.459, 0.108-0.824      noise 18 (253 s)
+====================  ============================  ============================
+
+``relu2`` and ``relu3`` with the neuron objective at the defaults were not measured to the
+end in the session that wrote this file (the shared 2-core machine ran them at a sixth of a
+core); the command below measures them.
+
+Time: 16.7 min wall on the shared 2-core machine at 17 % of a core, 170 s of CPU (over the
+~90 s aimed at; the icon renders ~125 s of it, the defaults subset ~45 s), weights already
+cached; training them the first time adds ~60 s of CPU.
 
 Every unit, both objectives, at the icon settings (``generator.units.ICON``: 64 px, 64 steps):
 one batched render per (layer, objective). At the builder defaults (128 px, 256 steps) a
