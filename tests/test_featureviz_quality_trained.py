@@ -36,12 +36,13 @@ defaults              pixel std, high-frequency     flat / noise units
 relu1 channel         0.112-0.464, 0.056-0.224      none (114 s)
 relu1 neuron          0.097-0.167, 0.007-0.044      none (144 s)
 relu2 channel         0.292-0.467, 0.089-0.805      noise 14, 19, 20 (233 s)
+relu2 neuron          0.091-0.177, 0.009-0.087      none (194 s)
 relu3 channel         0.248-0.459, 0.108-0.824      noise 18 (253 s)
+relu3 neuron          0.113-0.150, 0.024-0.139      none (237 s)
 ====================  ============================  ============================
 
-``relu2`` and ``relu3`` with the neuron objective at the defaults were not measured to the
-end in the session that wrote this file (the shared 2-core machine ran them at a sixth of a
-core); the command below measures them.
+So at the defaults, too, only ``channel`` images of the same units are noise-like (relu2:26,
+noise at the icon settings, passes here).
 
 Time: 16.7 min wall on the shared 2-core machine at 17 % of a core, 170 s of CPU (over the
 ~90 s aimed at; the icon renders ~125 s of it, the defaults subset ~45 s), weights already
