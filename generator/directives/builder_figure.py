@@ -91,13 +91,23 @@ def media(call, ctx, manifest: dict, alt: str) -> str:
             f'width="{image["width"]}" height="{image["height"]}"{style} loading="lazy" '
             f'decoding="async"></picture>')
     if manifest.get("svg"):
-        parts.append(f'<img src="{url(manifest["svg"])}" alt="{escape(alt)}" loading="lazy">')
+        parts.append(inline_svg(call.data["use"].entry.path(manifest["svg"]), alt))
     if manifest.get("vega_lite"):
         parts.append(
             f'<div class="vega-chart" data-spec="{url(manifest["vega_lite"])}">'
             f'<img src="{url(manifest["vega_svg"])}" alt="{escape(alt)}" loading="lazy"></div>'
             f'<script src="{ctx.url(call.data["bundle"].url)}" defer></script>')
     return "".join(parts)
+
+
+def inline_svg(path, alt: str) -> str:
+    """A builder's SVG in the page itself, not behind an ``<img>``: its links, titles and
+    hover targets work (issue 19). The XML prologue goes; the root is named by ``alt``."""
+    text = path.read_text(encoding="utf-8")
+    start = text.find("<svg")
+    if start < 0:
+        return ""
+    return f'<svg role="img" aria-label="{escape(alt)}"' + text[start + 4:]
 
 
 def caption(call, ctx, manifest: dict, note: str = "") -> str:
