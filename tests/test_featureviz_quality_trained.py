@@ -70,7 +70,7 @@ from figures.featureviz import high_frequency_fraction, pixel_std, render
 from figures.trained import RECIPE, load_or_train
 from generator.units import ICON
 
-pytestmark = pytest.mark.torch
+pytestmark = [pytest.mark.torch, pytest.mark.slow]  # ~4 min on a fresh clone: starts first (conftest.share_out)
 
 STD_FLOOR = 0.05
 HF_CEILING = 0.30
