@@ -29,17 +29,22 @@ TILES = """() => [...document.querySelectorAll('.weight-diagram')].map(figure =>
 }))"""
 
 
-@pytest.mark.parametrize("width", [360, 1280])
-def test_weight_diagram_tiles_are_large_named_and_scaled(browser, site, width: int) -> None:
+def measure(browser, url: str, width: int, script: str):
+    """``script``'s answer on ``url`` at ``width`` px, once every image has loaded."""
     context = browser.new_context(viewport={"width": width, "height": 800})
     try:
         tab = context.new_page()
-        tab.goto(site.url(ARTICLE))
+        tab.goto(url)
         tab.evaluate("document.querySelectorAll('img').forEach(img => img.loading = 'eager')")
         tab.wait_for_load_state("networkidle")
-        figures = tab.evaluate(TILES)
+        return tab.evaluate(script)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_weight_diagram_tiles_are_large_named_and_scaled(browser, site, width: int) -> None:
+    figures = measure(browser, site.url(ARTICLE), width, TILES)
     assert figures, "the article has no weight diagram laid out as rows"
     for figure in figures:
         assert len(figure["tiles"]) == 2 * len(figure["labels"]) >= 2  # an icon and a heatmap
@@ -70,13 +75,7 @@ SPRITES = """() => [...document.querySelectorAll('.tile-grid .tile')].map(tile =
 def test_banding_and_nmf_tiles_are_large_and_labelled(browser, site, width: int) -> None:
     """The banding plot's units and the NMF factors are windows onto one stored picture each:
     at least 48 CSS px, pixelated, each named (unit, and factor for NMF)."""
-    context = browser.new_context(viewport={"width": width, "height": 800})
-    try:
-        tab = context.new_page()
-        tab.goto(site.url("planted/a-banded-layer/"))
-        tiles = tab.evaluate(SPRITES)
-    finally:
-        context.close()
+    tiles = measure(browser, site.url("planted/a-banded-layer/"), width, SPRITES)
     assert len(tiles) == 8 + 4 * 3  # eight conv3 units; four units × three factors
     for tile in tiles:
         assert min(tile["width"], tile["height"]) >= MIN_TILE, tile
@@ -96,15 +95,7 @@ STRIP = """() => [...document.querySelectorAll('.unit-strip li')].map(item => {
 @pytest.mark.parametrize("width", [360, 1280])
 def test_feature_viz_strips_name_every_unit_at_a_readable_size(browser, site, width: int
                                                               ) -> None:
-    context = browser.new_context(viewport={"width": width, "height": 800})
-    try:
-        tab = context.new_page()
-        tab.goto(site.url(ARTICLE))
-        tab.evaluate("document.querySelectorAll('img').forEach(img => img.loading = 'eager')")
-        tab.wait_for_load_state("networkidle")
-        items = tab.evaluate(STRIP)
-    finally:
-        context.close()
+    items = measure(browser, site.url(ARTICLE), width, STRIP)
     assert [item["label"] for item in items] == [f"conv2:{u}" for u in range(8)]
     for item in items:
         assert item["natural"] > 0 and item["alt"] == item["label"]
