@@ -394,11 +394,19 @@ def scholarly_jsonld(article, config, url: str, references: list[Reference]) -> 
         "isPartOf": {"@type": "CreativeWorkSeries", "name": article.thread.meta.title},
         "publisher": {"@type": "Organization", "name": config.journal_name},
         "license": config.license.url,
-        "citation": [{"@type": "CreativeWork", "name": r.title, "author": list(r.authors),
-                      "datePublished": r.year, "url": r.link} for r in references],
+        "citation": _cited(references),
     }
-    if meta.doi:
-        data["identifier"] = {"@type": "PropertyValue", "propertyID": "DOI", "value": meta.doi}
+    return _with_doi(data, meta.doi)
+
+
+def _cited(references: list[Reference]) -> list[dict]:
+    return [{"@type": "CreativeWork", "name": r.title, "author": list(r.authors),
+             "datePublished": r.year, "url": r.link} for r in references]
+
+
+def _with_doi(data: dict, doi: str | None) -> dict:
+    if doi:
+        data["identifier"] = {"@type": "PropertyValue", "propertyID": "DOI", "value": doi}
     return data
 
 
@@ -432,9 +440,6 @@ def thread_jsonld(thread, config, names: tuple[str, ...] | list[str], references
         "hasPart": [{"@type": "ScholarlyArticle", "headline": a.meta.title,
                      "url": config.base_url + a.url,
                      "datePublished": a.meta.published.isoformat()} for a in thread.articles],
-        "citation": [{"@type": "CreativeWork", "name": r.title, "author": list(r.authors),
-                      "datePublished": r.year, "url": r.link} for r in references],
+        "citation": _cited(references),
     }
-    if meta.doi:
-        data["identifier"] = {"@type": "PropertyValue", "propertyID": "DOI", "value": meta.doi}
-    return data
+    return _with_doi(data, meta.doi)
