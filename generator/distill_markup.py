@@ -32,6 +32,8 @@ FOOTNOTE_CLOSE = re.compile(r"</d-footnote\s*>", re.IGNORECASE)
 BLOCK_MATH = re.compile(rf"\s*{MATH.pattern}\s*", re.IGNORECASE | re.DOTALL)
 COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
 INLINE_START = re.compile(r"\s*<d-(?:cite|footnote|math)\b", re.IGNORECASE)
+ANY_TAG = re.compile(r"<\s*/?\s*d-", re.IGNORECASE)
+"""Where this finds nothing, neither rule has work (most documents: a quick look first)."""
 
 INSTEAD = {
     "d-cite": "write [@key], or [@a; @b] for several, in Markdown",
@@ -117,6 +119,8 @@ def _distill_blocks(state) -> None:
     """``<d-math block>`` on lines of its own (an HTML block to CommonMark), or alone in its
     paragraph → a maths block; an HTML block that starts with ``<d-cite>``, ``<d-footnote>``
     or ``<d-math>`` (the tag alone on its first line) → a paragraph, read as Markdown."""
+    if not ANY_TAG.search(state.src):
+        return
     tokens, kept = state.tokens, []
     index = 0
     while index < len(tokens):
@@ -158,6 +162,8 @@ def _distill_leftovers(state) -> None:
     """Every ``<d-…>`` tag still raw HTML is an error at its line (a closing tag only when
     no opening one came before)."""
     env, told, opened = state.env, set(), set()
+    if not ANY_TAG.search(state.src) and not env.get("substitutions"):
+        return  # a substituted value may bring tags of its own
     for line, token in _raw_html(state.tokens, env):
         for match in TAG.finditer(_without_comments(token.content)):
             name = match.group(1).lower()

@@ -34,16 +34,21 @@ LOADS = {"img": ("src", "srcset"), "source": ("src", "srcset"), "script": ("src"
 ALT_HINT = "describe what the image shows, for readers who cannot see it"
 
 
+EMBED_TYPES = markdown.HTML_TYPES | {"image"}
+
+
 def check_embeds(doc, resolver, errors: ErrorCollector) -> None:
     """Copy the document's Markdown images; report images and raw HTML loading from elsewhere
     and images without alt text."""
     config = resolver.plan.config if resolver.plan is not None else None
     hosts = allowed_hosts(config)
-    for line, token in images(doc.tokens):
-        check_image(token, line, doc, resolver, errors, hosts)
+    found = markdown.tokens_of(doc.tokens, EMBED_TYPES)
+    for token in found:
+        if token.type == "image":
+            check_image(token, (token.meta or {}).get("line"), doc, resolver, errors, hosts)
     check_banner(doc, resolver, errors)
     if config is not None and config.raw_html:
-        for line, html in markdown.raw_html(doc.tokens, doc.env):
+        for line, html in markdown.html_lines(found, doc.env):
             check_html(html, line, doc.source.path, errors, hosts)
 
 
@@ -53,15 +58,6 @@ def allowed_hosts(config) -> set[str]:
         return set()
     own = urlsplit(config.base_url).hostname or ""
     return {own, *(host.lower() for host in config.allowed_hosts)}
-
-
-def images(tokens: list):
-    """(file line, token) of every Markdown image, directive bodies included."""
-    for token in tokens:
-        if token.type == "image":
-            yield (token.meta or {}).get("line"), token
-        call = (token.meta or {}).get("call")
-        yield from images((token.children or []) + (call.tokens if call is not None else []))
 
 
 def check_image(token, line: int, doc, resolver, errors: ErrorCollector, hosts: set[str]) -> None:

@@ -57,9 +57,37 @@ def highlight_code(code: str, lang: str, _attrs: str) -> str:
 
 
 
+MYST_BLOCK_RULES = ["colon_fence", "substitution_block", "myst_line_comment", "myst_block_break",
+                    "myst_target", "deflist", "fieldlist"]
+"""MyST's block rules: each is tried at every block of every document, ~6 % of parsing."""
+MYST_BLOCK_SYNTAX = re.compile(
+    r"^[^\S\n]*(?:[>*+\-][^\S\n]*|\d{1,9}[.)][^\S\n]*|\[\^[^\]\n]*\]:[^\S\n]*)*"  # containers
+    r"(?::|~[ \t]|%|\+[ \t]*\+[ \t]*\+|\{\{|\([^\n]*\)=[^\S\n]*$)", re.MULTILINE)
+"""A line where one of those rules could start (after quote, list and footnote markers);
+where no line matches, parsing without them gives the same tokens. False alarms (a code
+line starting with ``%``) only cost the time saved."""
+
+
+def markdown_for(text: str) -> MarkdownIt:
+    """The configured parser, without MyST's block rules when ``text`` cannot use them."""
+    return create_markdown() if MYST_BLOCK_SYNTAX.search(text) else _without_myst_blocks()
+
+
+@lru_cache(maxsize=1)
+def _without_myst_blocks() -> MarkdownIt:
+    md = _configured()
+    md.block.ruler.disable(MYST_BLOCK_RULES)
+    return md
+
+
 @lru_cache(maxsize=1)
 def create_markdown() -> MarkdownIt:
-    """The one configured parser; plugins are listed here and nowhere else."""
+    """The configured parser (one per process)."""
+    return _configured()
+
+
+def _configured() -> MarkdownIt:
+    """A parser with every plugin; plugins are listed here and nowhere else."""
     md = MarkdownIt("commonmark", {"highlight": highlight_code, "typographer": True})
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.use(attrs_block_plugin)
@@ -103,7 +131,7 @@ def parse(text: str, path: Path, line_offset: int, errors: ErrorCollector,
         registry = builtin_registry()
     env = env if env is not None else {}
     env.update(path=path, line_offset=line_offset, errors=errors, registry=registry)
-    return create_markdown().parse(text, env), env
+    return markdown_for(text).parse(text, env), env
 
 
 def render(tokens: list[Token], env: dict) -> str:
@@ -229,20 +257,39 @@ def walk(tokens: list[Token]):
 
 # --- raw HTML ---------------------------------------------------------------------------------
 
+HTML_TYPES = frozenset({"html_block", "html_inline"})
+
+
+def tokens_of(tokens: list[Token], types: frozenset[str]) -> list[Token]:
+    """The tokens of these types, inline children and directive bodies included, in document
+    order (one pass serves several checks: a document has some 600 tokens)."""
+    found: list[Token] = []
+
+    def visit(tokens: list[Token]) -> None:
+        for token in tokens:
+            if token.type in types:
+                found.append(token)
+            if token.children:
+                visit(token.children)
+            if token.meta and (call := token.meta.get("call")) is not None:
+                visit(call.tokens)
+
+    visit(tokens)
+    return found
+
+
 def raw_html(tokens: list[Token], env: dict) -> list[tuple[int, str]]:
     """(file line, the HTML) of every raw HTML block and inline tag, directive bodies included.
 
     The parser keeps CommonMark's HTML on either way: turned off, HTML would become literal
     text without a word, so a site with ``raw_html = false`` reports these lines instead."""
-    found = []
-    for token in tokens:
-        if token.type == "html_block":
-            found.append((file_line(token.map[0], env), token.content))
-        elif token.type == "html_inline":
-            found.append((token.meta["line"], token.content))
-        call = (token.meta or {}).get("call")
-        found += raw_html((token.children or []) + (call.tokens if call is not None else []), env)
-    return found
+    return html_lines(tokens_of(tokens, HTML_TYPES), env)
+
+
+def html_lines(found: list[Token], env: dict) -> list[tuple[int, str]]:
+    """(file line, the HTML) of the raw HTML tokens among ``found``."""
+    return [(file_line(token.map[0], env) if token.type == "html_block" else token.meta["line"],
+             token.content) for token in found if token.type in HTML_TYPES]
 
 
 # --- roles, math and positions ---------------------------------------------------------------
@@ -266,24 +313,35 @@ def _rows_rule(state, silent: bool) -> bool:
     """Runs first at each position of an inline parse and never matches: the tokens pushed
     since it last ran began where it last ran, and get that row (line within the inline text).
     Tokens keep no position, and their content is no guide: a code span's line breaks become
-    spaces."""
+    spaces. A one-line text needs no rows: every token is on its first line."""
     if not silent:
-        _mark_rows(state)
+        rows = getattr(state, "thread_rows", None)
+        if rows is None:
+            rows = state.thread_rows = [0, 0, 0, 0] if "\n" in state.src else False
+        if rows:
+            _mark_rows(state, rows)
     return False
 
 
 def _rows_end_rule(state) -> None:
     """The tokens the parse pushed after the rows rule last ran."""
-    _mark_rows(state)
+    rows = getattr(state, "thread_rows", None)
+    if rows:
+        _mark_rows(state, rows)
 
 
-def _mark_rows(state) -> None:
-    pos, row, seen = getattr(state, "thread_rows", (0, 0, 0))
-    for token in state.tokens[seen:]:
-        token.meta["row"] = row
-    row = (row + state.src.count("\n", pos, state.pos) if state.pos >= pos
-           else state.src.count("\n", 0, state.pos))
-    state.thread_rows = (state.pos, row, len(state.tokens))
+def _mark_rows(state, rows: list[int]) -> None:
+    """``rows``: [position where the row was counted, that row, position of the last run,
+    tokens seen then]; newlines are counted only when tokens need their row."""
+    counted, row, last, seen = rows
+    tokens = state.tokens
+    if len(tokens) > seen:
+        row = (row + state.src.count("\n", counted, last) if last >= counted
+               else state.src.count("\n", 0, last))
+        for token in tokens[seen:]:
+            token.meta["row"] = row
+        rows[0], rows[1] = last, row
+    rows[2], rows[3] = state.pos, len(tokens)
 
 
 def _positions_rule(state) -> None:

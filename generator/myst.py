@@ -257,6 +257,8 @@ def document_env(document) -> dict:
 def _substitutions_rule(parse_nested, state) -> None:
     """``{{ name }}`` → the parsed Markdown of ``substitutions: {name: ...}`` (front matter):
     blocks on a line of their own (a value may hold paragraphs, lists, directives), else inline."""
+    if "{{" not in state.src:
+        return
     tokens, env = state.tokens, state.env
     depth = env.get("substitution_depth", 0)
     index = 0
