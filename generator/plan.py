@@ -82,6 +82,19 @@ class FigurePlan:
         self.uses.append(use)
         return use
 
+    def picture(self, key: str):
+        """The asset that stands for the figure stored under ``key`` in a cross-reference's
+        card: its first picture (the whole figure), else its chart's or its SVG; None while
+        the figure is not stored."""
+        use = next((u for u in self.uses if u.job.key == key and u.entry is not None
+                    and "assets" in u.call.data), None)
+        if use is None:
+            return None
+        manifest = use.entry.manifest
+        images = manifest.get("images") or []
+        name = images[0]["png"] if images else manifest.get("vega_svg") or manifest.get("svg")
+        return use.call.data["assets"].get(name) if name else None
+
     def prepare(self, call, params: dict) -> FigureUse:
         """Key a directive's figure without scheduling it; raises SiteError for unknown models."""
         from generator.store import figure_key, source_digest

@@ -128,6 +128,16 @@ class PageContext:
         found = next((t for t in map(self.teaser, articles) if t is not None), None)
         return self.absolute_url(found.url) if found else ""
 
+    def preview_image(self, preview: dict) -> str | None:
+        """URL of the picture in a cross-reference's card (a label's ``preview`` or
+        ``summary``): a figure's image, or a builder figure's stored picture, found by its key
+        only now, after the figures stage; None if it has none."""
+        if preview.get("image"):
+            return self.url(preview["image"])
+        plan = self.resolver.plan if self.resolver is not None else None
+        asset = plan.picture(preview["figure"]) if plan and preview.get("figure") else None
+        return self.url(asset.url) if asset is not None else None
+
     def unit_icon(self, model: str, layer: str, index: int) -> str | None:
         """URL of a unit's feature-viz icon, from the figure store."""
         from generator.units import icon_asset

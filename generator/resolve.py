@@ -260,10 +260,11 @@ def shown(label: Label) -> list:
 
 
 def summary(preview: dict) -> dict:
-    """A label's preview as JSON: the image and title as they are, equation HTML as it is,
-    the caption's tokens as inline HTML (text, emphasis, code and math; roles and links as
-    their text)."""
-    shown = {key: preview[key] for key in ("image", "html", "title") if preview.get(key)}
+    """A label's preview as JSON: the image, a builder figure's store key and the title as
+    they are, equation HTML as it is, the caption's tokens as inline HTML (text, emphasis,
+    code and math; roles and links as their text)."""
+    shown = {key: preview[key] for key in ("image", "figure", "html", "title")
+             if preview.get(key)}
     if preview.get("caption_tokens"):
         shown["caption"] = "".join(_inline_html(token) for token in
                                    markdown.walk(preview["caption_tokens"]))

@@ -52,8 +52,9 @@ def register_all(registry) -> None:
 
 def check(call, resolver) -> None:
     params = call.options.model_dump(mode="json", exclude=set(BuilderFigureOptions.model_fields))
-    call.data["use"] = resolver.schedule_figure(call, params)
-    call.number = resolver.number(call.document, "figure", call.options.label)
+    use = call.data["use"] = resolver.schedule_figure(call, params)
+    preview = {"figure": use.job.key, "caption_tokens": call.tokens}  # the picture: at render
+    call.number = resolver.number(call.document, "figure", call.options.label, preview)
     if not (call.options.alt or "").strip():
         resolver.errors.warn(call.path, call.line, f"figure '{call.name}' has no :alt:",
                              "describe what the figure shows; without :alt: the page uses the "
