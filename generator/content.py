@@ -155,6 +155,16 @@ class ArticleMeta(Strict):
 
     _list = field_validator("bibliography", mode="before")(_as_list)
 
+    @field_validator("authors")
+    @classmethod
+    def _equal_contributors(cls, authors: list[Author]) -> list[Author]:
+        """Equal contribution is between authors: one alone would get a * that says nothing."""
+        equal = [a.name for a in authors if a.equal]
+        if len(equal) == 1:
+            raise ValueError(f"only {equal[0]} is marked 'equal: true'; mark every author who "
+                             "contributed equally (two or more), or none")
+        return authors
+
 
 class ThreadMeta(Strict):
     title: str
