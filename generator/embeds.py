@@ -90,8 +90,51 @@ def banner_path(root: Path, doc) -> Path:
     return (root / doc.source.path).parent / unquote(doc.meta.banner.image)
 
 
+def is_banner(token) -> bool:
+    """A directive laid out as the banner (``:layout: banner``): the renderer moves it under
+    the title (generator/render.py's ``split_banner``)."""
+    call = (token.meta or {}).get("call")
+    return call is not None and getattr(call.options, "layout", None) == "banner"
+
+
+def directive_tokens(tokens: list, top: bool = True):
+    """(at the top level, token) of every directive token, directive bodies included."""
+    for token in tokens:
+        call = (token.meta or {}).get("call")
+        if call is not None and call.kind == "directive":
+            yield top, token
+        yield from directive_tokens((token.children or []) + (call.tokens if call else []), False)
+
+
+def check_banner_layout(doc, errors: ErrorCollector) -> None:
+    """``:layout: banner``: one banner per article, standing on its own in the text (not in
+    another directive), and not beside a front-matter ``banner:``."""
+    path, meta = doc.source.path, getattr(doc, "meta", None)
+    first = None
+    if getattr(meta, "banner", None) is not None:
+        first = f"front matter 'banner:' (line {doc.source.line_of(('banner',))})"
+    for top, token in directive_tokens(doc.tokens):
+        if not is_banner(token):
+            continue
+        call = token.meta["call"]
+        where = call.line_of("layout")
+        if not hasattr(meta, "banner"):
+            errors.add(path, where, "':layout: banner' puts a figure under an article's title; "
+                       "this page has no banner", "use ':layout: page' or ':layout: screen'")
+        elif not top:
+            errors.add(path, where, f"a banner {call.name} must stand on its own in the text, not "
+                       "inside another directive", "move it out of the enclosing directive")
+        elif first is not None:
+            errors.add(path, where, f"an article has one banner, and it has one already: {first}",
+                       "give this figure another :layout:, e.g. page")
+        else:
+            first = f"the {call.name} at line {call.line}"
+
+
 def check_banner(doc, resolver, errors: ErrorCollector) -> None:
-    """An article's banner is a file beside it, copied into the site like a figure's image."""
+    """An article's banner: a file beside it, copied into the site like a figure's image, or
+    one figure laid out as the banner."""
+    check_banner_layout(doc, errors)
     banner = getattr(getattr(doc, "meta", None), "banner", None)
     if banner is None:
         return

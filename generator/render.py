@@ -21,7 +21,7 @@ from markupsafe import Markup
 from generator import citations, markdown
 from generator.config import CONFIG_NAME, Config, config_line
 from generator.content import Article, Content, Document, Thread
-from generator.embeds import banner_path
+from generator.embeds import banner_path, is_banner
 from generator.errors import BuildFailed, SiteError
 from generator.resolve import Asset, Resolver, teaser
 from generator.toc import table_of_contents
@@ -218,13 +218,15 @@ class Renderer:
         template = page_template(article)
         ctx = self.context(article.url, article)
         body, appendix, notes = split_appendix(article.tokens)
+        figure, body = split_banner(body)
         toc = table_of_contents(body) if article.meta.toc else []
         banner = self.banner(article)
+        banner_figure = ctx.markdown(figure)  # first: its cards come first in the page
         cited = self.resolver.bibliography(article)
         url = ctx.absolute_url(article.url)
         return self.page(template, article.url, article, thread=article.thread,
                          affiliations=affiliations_of(article, self.config),
-                         toc=toc, banner=banner,
+                         toc=toc, banner=banner, banner_figure=banner_figure,
                          body=ctx.markdown(body), appendix_sections=ctx.markdown(appendix),
                          footnotes=ctx.markdown(notes), references=cited,
                          credits=self.resolver.credits.get(id(article), []),
@@ -353,6 +355,13 @@ def split_appendix(tokens: list) -> tuple[list, list, list]:
             target = appendix if "appendix" in str(token.attrGet("class") or "").split() else body
         target.append(token)
     return body, appendix, notes
+
+
+def split_banner(tokens: list) -> tuple[list, list]:
+    """The figure laid out as the banner (``:layout: banner``, at most one, checked by
+    generator/embeds.py), and the other tokens."""
+    banner = [token for token in tokens if is_banner(token)]
+    return banner, [token for token in tokens if not is_banner(token)]
 
 
 def affiliations_of(article: Article, config: Config) -> list:

@@ -30,8 +30,10 @@ from generator.directives import Options, directive
 from generator.errors import SiteError
 from generator.paths import OUTSIDE_HINT, inside_root, outside_message
 
-Layout = Literal["body", "body-outset", "middle", "page", "page-outset", "screen", "gutter"]
-"""Columns of the theme's grid (Distill's ``l-body``, ``l-body-outset``, ``l-middle``, …)."""
+Layout = Literal["body", "body-outset", "middle", "page", "page-outset", "screen", "gutter",
+                 "banner"]
+"""Columns of the theme's grid (Distill's ``l-body``, ``l-body-outset``, ``l-middle``, …);
+``banner`` moves the figure under the article's title, across the page column."""
 WIDTH = re.compile(r"^\d+\s*(px|%)?$")
 SCALE = re.compile(r"^\d+\s*%?$")
 
