@@ -21,11 +21,13 @@ def test_unknown_layout_names_the_columns(tmp_path: Path) -> None:
     _, result = article_site(tmp_path, AUTHORS, FIGURE.format(layout="wide"), images=True)
     assert result.exit_code == 1
     assert ("content/demo/first.md:11: option ':layout:' of directive 'figure': Input should be "
-            "'body', 'body-outset', 'middle', 'page', 'page-outset', 'screen' or 'gutter'"
+            "'body', 'body-outset', 'middle', 'page', 'page-outset', 'screen', 'gutter' or "
+            "'banner'"
             in result.output)
 
 
 def test_theme_styles_every_layout() -> None:
     css = (Path(__file__).resolve().parents[1] / "theme" / "static" / "style.css").read_text()
-    for layout in ("body", "body-outset", "middle", "page", "page-outset", "screen", "gutter"):
+    for layout in ("body", "body-outset", "middle", "page", "page-outset", "screen", "gutter",
+                   "banner"):
         assert f".l-grid > .l-{layout} {{ grid-column:" in css, layout
