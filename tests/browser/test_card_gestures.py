@@ -75,3 +75,20 @@ def test_a_tap_elsewhere_closes_a_card(browser, site, page: str, container: str,
         assert not card.is_visible(), "a tap elsewhere did not close the card"
     finally:
         context.close()
+
+
+def test_pointing_at_a_weight_diagram_inputs_tiles_shows_its_unit_card(browser, site) -> None:
+    """Not only its name: the icon and the heatmap of an input open its card, as in the
+    Circuits articles' weight diagrams, and it closes when the mouse leaves the row."""
+    context, tab = open_tab(browser, site.url("planted/curves-from-edges/"), touch=False)
+    try:
+        row = tab.locator(".weight-diagram .weight-row").first
+        card = row.locator(".unit-ref > .hover-card")
+        for tile in row.locator(".weight-tiles img").all():
+            tile.hover()
+            assert card.is_visible(), "pointing at a tile did not show the unit's card"
+            assert "planted / relu1 / unit" in card.inner_text()
+            tab.mouse.move(2, 2)
+            assert not card.is_visible()
+    finally:
+        context.close()
