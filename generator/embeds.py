@@ -98,12 +98,13 @@ def is_banner(token) -> bool:
 
 
 def directive_tokens(tokens: list, top: bool = True):
-    """(at the top level, token) of every directive token, directive bodies included."""
+    """(standing on its own in the text, token) of every directive, directive bodies included;
+    one in a list or a quote (nested, level > 0) or in another directive's body does not."""
     for token in tokens:
         call = (token.meta or {}).get("call")
-        if call is not None and call.kind == "directive":
-            yield top, token
-        yield from directive_tokens((token.children or []) + (call.tokens if call else []), False)
+        if call is not None and call.kind == "directive":  # directives are blocks: no inline
+            yield top and token.level == 0, token  # children to walk, only bodies
+            yield from directive_tokens(call.tokens, False)
 
 
 def check_banner_layout(doc, errors: ErrorCollector) -> None:
@@ -123,7 +124,8 @@ def check_banner_layout(doc, errors: ErrorCollector) -> None:
                        "this page has no banner", "use ':layout: page' or ':layout: screen'")
         elif not top:
             errors.add(path, where, f"a banner {call.name} must stand on its own in the text, not "
-                       "inside another directive", "move it out of the enclosing directive")
+                       "inside a list, a quote or another directive",
+                       "move it out to the top level of the article")
         elif first is not None:
             errors.add(path, where, f"an article has one banner, and it has one already: {first}",
                        "give this figure another :layout:, e.g. page")

@@ -159,7 +159,7 @@ def _directives_rule(state) -> None:
 def _directive_token(fence: Token, match: re.Match, env: dict) -> Token:
     name, argument = match.group(1), match.group(2).strip()
     line = file_line(fence.map[0], env)
-    token = Token("directive", "div", 0, map=fence.map, block=True)
+    token = Token("directive", "div", 0, map=fence.map, level=fence.level, block=True)
     known = env["registry"].directives
     spec = known.get(name)
     if spec is None:

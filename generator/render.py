@@ -360,8 +360,8 @@ def split_appendix(tokens: list) -> tuple[list, list, list]:
 def split_banner(tokens: list) -> tuple[list, list]:
     """The figure laid out as the banner (``:layout: banner``, at most one, checked by
     generator/embeds.py), and the other tokens."""
-    banner = [token for token in tokens if is_banner(token)]
-    return banner, [token for token in tokens if not is_banner(token)]
+    banner = [token for token in tokens if token.level == 0 and is_banner(token)]
+    return banner, [token for token in tokens if not any(token is b for b in banner)]
 
 
 def affiliations_of(article: Article, config: Config) -> list:

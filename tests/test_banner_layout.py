@@ -67,8 +67,13 @@ def test_banner_layout_problems_are_errors_at_their_line(tmp_path: Path) -> None
         "The eight arcs.\n```", "The eight arcs.\n:::")
     site, result = article_site(tmp_path / "nested", AUTHORS, nested, images=True)
     assert result.exit_code == 1
-    assert ("a banner figure must stand on its own in the text, not inside another "
-            "directive") in result.output
+    assert ("content/demo/first.md:12: a banner figure must stand on its own in the text, not "
+            "inside a list, a quote or another directive") in result.output
+    quoted = "> " + FIGURE.replace("\n", "\n> ")
+    _, result = article_site(tmp_path / "quoted", AUTHORS, quoted, images=True)
+    assert result.exit_code == 1
+    assert ("content/demo/first.md:11: a banner figure must stand on its own in the text, not "
+            "inside a list") in result.output
     thread = site / "content/demo/thread.md"
     thread.write_text(thread.read_text() + "\n" + FIGURE)
     first = site / "content/demo/first.md"  # the nested banner is gone; one in thread.md
