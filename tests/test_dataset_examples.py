@@ -162,7 +162,7 @@ def test_curve_units_examples_are_tuned_to_the_planted_orientation(planted_scan)
 # contrast of a stimulus (0.5-1.0) scales every response of this linear stage, so a strong
 # straight line outranks a faint curve. Re-wiring conv2 does not get there: hand-set kernels
 # from curve templates with the tangent line, the opposite arc and the ±45° arcs inhibiting
-# reached 35-43/72; even kernels fitted by gradient descent to this ranking on 3,072 other
+# reached at most 40/72 (35/72 on seed 1); even kernels fitted by gradient descent to this ranking on 3,072 other
 # procedural images (seed 7; 72/72 there) scored 53/72 (5×5) and 54/72 (7×7) on this fixture.
 # One convolution over the pooled edge units cannot be that selective; it needs another
 # nonlinear stage (early curves → curves, as InceptionV1's 3a → 3b), which would change the
@@ -170,7 +170,7 @@ def test_curve_units_examples_are_tuned_to_the_planted_orientation(planted_scan)
 @pytest.mark.torch
 @pytest.mark.xfail(strict=True, reason="measured: 17/72 of the curve units' top-9 are curves "
                    "within 22.5° (lines and edges tangent at the apex outrank faint curves); "
-                   "a re-wired linear stage reached 35-43/72, one fitted on other images 53/72 "
+                   "a re-wired linear stage reached 40/72, one fitted on other images 53/72 "
                    "(see the comment above)")
 def test_curve_units_top_examples_are_all_curves_within_22_5_degrees(planted_scan) -> None:
     from figures.featureviz import angle_difference
