@@ -162,8 +162,9 @@ def test_curve_units_examples_are_tuned_to_the_planted_orientation(planted_scan)
 # contrast of a stimulus (0.5-1.0) scales every response of this linear stage, so a strong
 # straight line outranks a faint curve. Re-wiring conv2 does not get there: hand-set kernels
 # from curve templates with the tangent line, the opposite arc and the ±45° arcs inhibiting
-# reached at most 40/72 (35/72 on seed 1); even kernels fitted by gradient descent to this ranking on 3,072 other
-# procedural images (seed 7; 72/72 there) scored 53/72 (5×5) and 54/72 (7×7) on this fixture.
+# reached at most 40/72 (35/72 on seed 1); even kernels fitted by gradient descent to this
+# ranking on 3,072 other procedural images (seed 7; 72/72 there) scored 53/72 (5×5) and 54/72
+# (7×7) on this fixture.
 # One convolution over the pooled edge units cannot be that selective; it needs another
 # nonlinear stage (early curves → curves, as InceptionV1's 3a → 3b), which would change the
 # planted model's architecture.
