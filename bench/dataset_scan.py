@@ -150,8 +150,11 @@ def speed(name: str, count: int, loop_count: int, batch: int, k: int, repeats: i
     scan_rate, loop_rate = count / best["scan"], loop_count / best["loop"]
     streamed_rate, draw_rate = count / best["streamed"], count / draw_s
     loop_drawing = 1 / (1 / loop_rate + 1 / draw_rate)
+    import torch
+
     return {"model": name, "weights": weights, "layers": layers, "side": side,
             "images": count, "loop_images": loop_count, "batch": batch,
+            "threads": torch.get_num_threads(),
             "scan_images_per_s": round(scan_rate, 1), "loop_images_per_s": round(loop_rate, 1),
             "ratio": round(scan_rate / loop_rate, 1),
             "draw_images_per_s": round(draw_rate, 1),

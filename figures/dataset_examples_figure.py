@@ -28,6 +28,8 @@ TILE = 64
 """Display size of one example, in pixels (crops are upscaled to it, nearest neighbour)."""
 LABEL = 14
 """Height of the line under each example that gives its activation."""
+SPRITE_GAP = 2
+"""White pixels between the crops of the sprite (the HTML view's picture)."""
 CROPPED = "cropped to the receptive field (past the image's border, the colour of zero padding)"
 
 
@@ -54,8 +56,9 @@ def dataset_examples(ctx: FigureContext, model: str, layer: str, dataset: str,
                      tiles: bool = False) -> FigureOutput:
     """A grid of each unit's top-``k`` examples with their activations, then one image per
     unit; data lists every example (image id, position, value, crop box, label). ``tiles``:
-    then one image per example too (its record says which), for pages that lay the examples
-    out in HTML (unit pages: a grid that wraps on narrow screens)."""
+    then one image per example too (its record says which), for unit pages. Last, one
+    picture of every crop (data's ``tiles`` gives its layout), which articles lay out in
+    HTML: a grid per unit, named and with each activation as text, that wraps on a phone."""
     from figures.scan import padding_colour, receptive_field
 
     net, data = ctx.models[model], ctx.datasets[dataset]
@@ -68,6 +71,7 @@ def dataset_examples(ctx: FigureContext, model: str, layer: str, dataset: str,
                 for u in picked]
     grids = [_unit_grid(examples, k) for examples in per_unit]
     extra = _tiles(per_unit, 1 + len(grids)) if tiles else []
+    sprite, layout = _sprite(per_unit, k)
     word = "most" if sign == "positive" else "least"
     return FigureOutput(
         alt=f"The {k} examples of dataset {dataset} that activate each of {len(picked)} units "
@@ -78,14 +82,15 @@ def dataset_examples(ctx: FigureContext, model: str, layer: str, dataset: str,
                 f"{CROPPED if crop != 'image' else 'whole'}; "
                 f"units {', '.join(map(str, picked))}.",
         images=[FigureImage(_labelled_row(grids, picked, layer))]
-        + [FigureImage(grid) for grid in grids] + extra,
+        + [FigureImage(grid) for grid in grids] + extra + [sprite],
         data={"layer": layer, "dataset": dataset, "sign": sign, "crop": crop,
               "count": found["count"], "ranking": "max over positions" if sign == "positive"
               else "min over positions",
               "receptive_field": {"size": field.size, "stride": field.stride,
                                   "offset": field.offset},
               "units": [{"unit": u, "examples": [e["record"] for e in examples]}
-                        for u, examples in zip(picked, per_unit, strict=True)]},
+                        for u, examples in zip(picked, per_unit, strict=True)],
+              "tiles": {"image": 1 + len(grids) + len(extra), **layout}},
     )
 
 
@@ -123,6 +128,28 @@ def _tiles(per_unit: list[list[dict]], first: int) -> list[FigureImage]:
             example["record"]["image"] = first + len(images)
             images.append(FigureImage(example["tile"], width=TILE, pixelated=True))
     return images
+
+
+def _sprite(per_unit: list[list[dict]], k: int) -> tuple[FigureImage, dict]:
+    """Every crop at its own resolution, a row per unit and ``k`` to a row, ``SPRITE_GAP``
+    white pixels apart: the picture that the page's HTML view shows a window of per example
+    (generator/directives/example_grid.py), and its layout for data.json."""
+    import numpy as np
+
+    from figures.scan import grid_columns
+
+    height, width = next((e["tile"].shape[:2] for examples in per_unit for e in examples),
+                         (1, 1))
+    size = [len(per_unit) * (height + SPRITE_GAP) - SPRITE_GAP,
+            k * (width + SPRITE_GAP) - SPRITE_GAP]
+    canvas = np.ones((*size, 3), dtype=np.float32)
+    for row, examples in enumerate(per_unit):
+        for column, example in enumerate(examples):
+            top, left = row * (height + SPRITE_GAP), column * (width + SPRITE_GAP)
+            canvas[top:top + height, left:left + width] = np.clip(example["tile"], 0, 1)
+    layout = {"size": size, "tile": [height, width], "gap": SPRITE_GAP,
+              "grid_columns": grid_columns(k)}
+    return FigureImage(canvas, width=size[1], pixelated=True), layout
 
 
 def _unit_grid(examples: list[dict], k: int):

@@ -186,10 +186,10 @@ def _examples(jobs: UnitJobs, shard: Shard, position: int) -> Examples | None:
     rows = data["units"][position]["examples"]
     return Examples(data["dataset"], data["count"], data["crop"],
                     [Example(_picture(shard.examples, row["image"]), row["value"], row["id"],
-                             _describe(row)) for row in rows])
+                             example_label(row)) for row in rows])
 
 
-def _describe(record: dict) -> str:
+def example_label(record: dict) -> str:
     """A short name for an example's image: a folder image's path, a procedural image's kind
     and orientation."""
     if "path" in record:

@@ -22,13 +22,14 @@ from markupsafe import Markup, escape
 from pydantic import create_model
 
 from generator.directives import Directive, Options
+from generator.directives.example_grid import example_grid
 from generator.directives.figure import Layout
 from generator.directives.tile_view import tile_grid
 from generator.directives.unit_strip import unit_strip
 from generator.directives.weight_rows import weight_rows
 
 VIEWS = {"weight-diagram": (weight_rows, tile_grid), "banding-plot": (tile_grid,),
-         "feature-viz": (unit_strip,)}
+         "feature-viz": (unit_strip,), "dataset-examples": (example_grid,)}
 """Builders whose figures the page lays out in HTML from their stored parts (labels, links,
 hover cards, tiles that wrap) in place of their first image; each view returns None when it
 does not apply, and without one the first image is shown (an entry stored before the builder

@@ -29,7 +29,7 @@ def tile_grid(call, ctx, manifest: dict, alt: str, url) -> str | None:
         return None
     image = manifest["images"][tiles["image"]]
     zoom = max(1.0, MIN_TILE / min(tiles["tile"]))
-    tile = _tile_style(tiles, url(image["png"]), zoom)
+    tile = sprite_style(tiles, url(image["png"]), zoom)
     if "rows" in tiles:
         return _table(tiles, tile, alt)
     items = [f'<li><span class="tile" role="img" aria-label="{escape(label)}" '
@@ -40,8 +40,9 @@ def tile_grid(call, ctx, manifest: dict, alt: str, url) -> str | None:
             f'<ul>{"".join(items)}</ul></div>')
 
 
-def _tile_style(tiles: dict, sprite: str, zoom: float):
-    """``(row, column)`` → the inline style that shows that tile of the sprite, zoomed."""
+def sprite_style(tiles: dict, sprite: str, zoom: float):
+    """``(row, column)`` → the inline style that shows that tile of the sprite, zoomed (also
+    example_grid.py's)."""
     (height, width), (th, tw), gap = tiles["size"], tiles["tile"], tiles["gap"]
 
     def style(row: int, column: int) -> str:
