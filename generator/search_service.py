@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import subprocess
 import tempfile
 import threading
@@ -32,17 +33,25 @@ class OutOfTime(ServiceFailed):
     """Pagefind had not answered when its time ran out (its process was killed)."""
 
 
+def binary() -> str:
+    """Pagefind's binary: ``$PAGEFIND_BINARY_PATH`` (as the wrapper honours it), else the one in
+    the ``pagefind[bin]`` wheel (found without importing the wrapper, which imports asyncio)."""
+    if os.environ.get("PAGEFIND_BINARY_PATH"):
+        return os.environ["PAGEFIND_BINARY_PATH"]
+    try:
+        from pagefind_bin import get_executable
+    except ImportError:
+        raise ServiceFailed("the Pagefind binary is missing (pip install 'pagefind[bin]')") from None
+    return str(get_executable())
+
+
 class Service:
     """One ``pagefind --service`` process, killed when it outlives ``seconds`` or the block."""
 
     def __init__(self, seconds: float):
-        from pagefind.service import get_executable  # the binary of the pagefind[bin] wheel
-
-        executable = get_executable()
-        if executable is None:
-            raise ServiceFailed("the Pagefind binary is missing (pip install 'pagefind[bin]')")
+        executable = binary()
         self.errors = tempfile.TemporaryFile()  # noqa: SIM115 (closed by __exit__)
-        self.process = subprocess.Popen([str(executable), "--service"], stdin=subprocess.PIPE,
+        self.process = subprocess.Popen([executable, "--service"], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=self.errors)
         self.expired = False
         self.timer = threading.Timer(seconds, self._expire)
@@ -138,7 +147,8 @@ def index(service: Service, config: dict, pages: dict[str, bytes]) -> dict[str, 
     requests = [{"type": "AddFile", "index_id": number, "file_path": path, "url": None,
                  "file_contents": html.decode("utf-8")} for path, html in pages.items()]
     requests.append({"type": "GetFiles", "index_id": number})
-    *_, bundle = service.answers(service.send(requests))
+    requests.append({"type": "DeleteIndex", "index_id": number})  # the process may index more
+    *_, bundle, _ = service.answers(service.send(requests))
     return {file["path"]: base64.b64decode(file["content"]) for file in bundle["files"]}
 
 
