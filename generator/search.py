@@ -87,10 +87,16 @@ def indexed_pages(outputs: Output) -> dict[str, bytes]:
 
 def in_folder(path: str, folder: str) -> bool:
     """``path`` belongs to the shard at ``folder`` (the primary's excludes every other shard)."""
-    if folder != BUNDLE:
-        return path.startswith(folder + "/")
-    return path.startswith(BUNDLE + "/") and path != MANIFEST \
-        and not path.startswith(f"{BUNDLE}/shard-")
+    return folder_of(path) == folder
+
+
+def folder_of(path: str) -> str | None:
+    """The shard folder that output ``path`` belongs to, if any (the manifest is no shard's)."""
+    if not path.startswith(BUNDLE + "/") or path == MANIFEST:
+        return None
+    if path.startswith(f"{BUNDLE}/shard-"):
+        return path[:path.index("/", len(BUNDLE) + 1)] if path.count("/") > 1 else None
+    return BUNDLE
 
 
 def index_search(outputs: Output, language: str, cache: BuildCache,
@@ -108,9 +114,12 @@ def index_search(outputs: Output, language: str, cache: BuildCache,
                                    *(f"{path}:{_digest(path, outputs[path], pages, old)}"
                                      for path in paths))
                for folder, paths in shards.items()}
+    held: dict[str, list[str]] = {}
+    for path in old:
+        held.setdefault(folder_of(path), []).append(path)
     stale = {}
     for folder, paths in shards.items():
-        files = sorted(p for p in old if in_folder(p, folder))
+        files = sorted(held.get(folder, []))
         if files and cache.search_shards.get(folder) == digests[folder] \
                 and cache.kept(out_dir, files):
             outputs.update((path, out_dir / path) for path in files)
