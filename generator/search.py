@@ -18,6 +18,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -100,11 +102,14 @@ def folder_of(path: str) -> str | None:
 
 
 def index_search(outputs: Output, language: str, cache: BuildCache,
-                 out_dir: Path) -> dict[str, str]:
-    """Index the HTML pages of ``outputs`` shard by shard and add the bundle to them; returns
-    each shard folder's digest of the pages indexed (the cache records it).
+                 out_dir: Path) -> tuple[dict[str, str], Callable[[], Output]]:
+    """Index the HTML pages of ``outputs`` shard by shard: returns each shard folder's digest
+    of the pages indexed (the cache records it), and a call that gives the bundle files of the
+    re-indexed shards once Pagefind has made them (it raises :class:`SearchFailed`).
 
-    A shard whose folder the cache holds as made from exactly these pages is kept as it is."""
+    A shard whose folder the cache holds as made from exactly these pages is kept as it is
+    (its files, and the manifest, are added to ``outputs`` at once). The others are indexed in
+    a thread while the caller goes on (the write stage stages the pages meanwhile)."""
     from generator.cache import text_digest
 
     old = cache.outputs
@@ -125,12 +130,20 @@ def index_search(outputs: Output, language: str, cache: BuildCache,
             outputs.update((path, out_dir / path) for path in files)
         else:
             stale[folder] = {path: pages[path] for path in paths}
-    if stale:
-        outputs.update(_run(stale, language))
     outputs[MANIFEST] = json.dumps(
         {"merge": [folder[len(BUNDLE) + 1:] + "/" for folder in shards if folder != BUNDLE]},
         separators=(",", ":")).encode("utf-8")
-    return digests
+    return digests, _started(stale, language)
+
+
+def _started(stale: dict[str, dict[str, bytes]], language: str) -> Callable[[], Output]:
+    """Index ``stale`` in a thread from now on; the returned call waits for its bundle."""
+    if not stale:
+        return dict
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="search")
+    future = pool.submit(_run, stale, language)
+    pool.shutdown(wait=False)  # the thread ends with its one task
+    return future.result
 
 
 def keep_index(outputs: Output, cache: BuildCache, out_dir: Path) -> dict[str, str]:
