@@ -51,8 +51,12 @@ class Service:
     def __init__(self, seconds: float):
         executable = binary()
         self.errors = tempfile.TemporaryFile()  # noqa: SIM115 (closed by __exit__)
-        self.process = subprocess.Popen([executable, "--service"], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, stderr=self.errors)
+        try:
+            self.process = subprocess.Popen([executable, "--service"], stdin=subprocess.PIPE,
+                                            stdout=subprocess.PIPE, stderr=self.errors)
+        except OSError as exc:
+            self.errors.close()
+            raise ServiceFailed(f"cannot start {executable}: {exc.strerror or exc}") from None
         self.expired = False
         self.timer = threading.Timer(seconds, self._expire)
         self.timer.start()

@@ -69,3 +69,10 @@ def test_a_pagefind_out_of_time_is_killed(tmp_path: Path,
     monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(silent))
     with pytest.raises(OutOfTime):
         index_all({"only": PAGES}, CONFIG, processes=1, seconds=0.5)
+
+
+def test_a_pagefind_that_does_not_start_is_a_failure_naming_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(tmp_path / "nowhere" / "pagefind"))
+    with pytest.raises(ServiceFailed, match="cannot start .*nowhere/pagefind"):
+        index_all({"only": PAGES}, CONFIG, processes=1, seconds=60)
