@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -32,6 +33,10 @@ BENCH = Path(__file__).resolve().parent
 MKDOCS_VENV = BENCH / ".venv"
 MKDOCS_VERSION = "1.6.1"
 NO_SEARCH = "thread (ours), search off"
+HUGO_PAGEFIND = "Hugo + Pagefind"
+"""Hugo, then the Pagefind CLI on its output: how a Hugo site gets search (our anchor with it)."""
+NOT_A_TARGET = float("nan")
+"""A target cell that does not apply to its column."""
 CACHE_DIRS = (".thread-cache",)
 """Folders in the site root that a cold build must not find (the persistent build cache)."""
 
@@ -154,12 +159,31 @@ def bench_ours(site: Path, out: Path, runs: int, articles: int,
 
 
 def bench_hugo(site: Path, out: Path, runs: int, articles: int) -> list[Result]:
-    result = Result(f"Hugo {tool_version(['hugo', 'version'], 1)}", "cold build", articles)
+    """Hugo's cold build; and, when the Pagefind CLI is at hand, Hugo then Pagefind on its
+    output (``hugo && pagefind --site public``), the way a Hugo site gets search: one command
+    timed as a whole, the anchor of our builds with search."""
+    name = f"Hugo {tool_version(['hugo', 'version'], 1)}"
+    hugo = ["hugo", "--quiet", "--source", str(site), "--destination", str(out)]
+    result, paired = Result(name, "cold build", articles), Result(HUGO_PAGEFIND, "cold build",
+                                                                   articles)
+    pagefind = pagefind_cli()
     for _ in range(runs):
         clean(out, site / "resources")
-        result.samples.append(measure(["hugo", "--quiet", "--source", str(site),
-                                       "--destination", str(out)]))
-    return [result]
+        result.samples.append(measure(hugo))
+        if pagefind:
+            clean(out, site / "resources")
+            both = f"{shlex.join(hugo)} && {shlex.join([pagefind, '--site', str(out), '--silent'])}"
+            paired.samples.append(measure(["sh", "-c", both]))
+    return [result, paired] if paired.samples else [result]
+
+
+def pagefind_cli() -> str | None:
+    """The Pagefind binary of the ``pagefind[bin]`` wheel our builds use (same version)."""
+    try:
+        from pagefind_bin import get_executable
+    except ImportError:
+        return shutil.which("pagefind")
+    return str(get_executable())
 
 
 def bench_mkdocs(site: Path, out: Path, runs: int, articles: int) -> list[Result]:
@@ -202,8 +226,10 @@ def tool_version(command: list[str], word: int) -> str:
 # --- the report --------------------------------------------------------------------------------
 
 def find(results: list[Result], tool: str, scenario: str = "cold build", articles: int = 0):
+    """The first result of ``tool`` (a name's start; "Hugo" is Hugo alone, not Hugo + Pagefind)."""
     return next((r for r in results if r.tool.startswith(tool) and r.scenario == scenario
-                 and (not articles or r.articles == articles)), None)
+                 and (not articles or r.articles == articles)
+                 and (r.tool != HUGO_PAGEFIND or tool == HUGO_PAGEFIND)), None)
 
 
 def table(results: list[Result], articles: int) -> str:
@@ -233,7 +259,9 @@ def targets(results: list[Result], articles: int, scale: int) -> str:
             smaller: bool = True) -> None:
         cells = []
         for value in values:
-            if value is None:
+            if value is NOT_A_TARGET:
+                cells.append("–")
+            elif value is None:
                 cells.append("not measured")
             else:
                 ok = value <= limit if smaller else value >= limit
@@ -245,6 +273,9 @@ def targets(results: list[Result], articles: int, scale: int) -> str:
                        and r.articles == articles), None) for tool, _ in tools]
         return [ratio(base, r) if invert else ratio(r, base) for r in found]
 
+    paired = find(results, HUGO_PAGEFIND)
+    row("cold ≤ 1.0× Hugo + Pagefind (search on)", [each("cold build", paired)[0], NOT_A_TARGET],
+        1.0, "×")
     row("cold ≤ 1.5× Hugo", each("cold build", hugo), 1.5, "×")
     row("cold ≥ 5× faster than MkDocs", each("cold build", mkdocs, invert=True), 5, "× faster",
         smaller=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -77,6 +78,9 @@ class Build:
     """(output folder, fingerprint) from the CLI's look just before the build started."""
     search_digests: dict[str, str] = field(default_factory=dict)
     """Hash of the pages each search shard was built from (to skip re-indexing it)."""
+    search_pending: Callable[[], Output] | None = None
+    """The search index's files still being made by Pagefind (the write stage waits for them
+    after staging the pages; :func:`run` at the end when no stage wrote)."""
     """Output paths this build wrote (an incremental build skips unchanged files)."""
 
     @property
@@ -272,12 +276,26 @@ def search(build: Build) -> None:
     """Index the rendered pages for full-text search (generator/search.py)."""
     if not build.config.search:
         return
+    build.search_digests, pending = index_search(build.outputs, build.config.language,
+                                                 build.cache, build.out_dir)
+    build.search_pending = partial(search_bundle, build, pending)
+
+
+def search_bundle(build: Build, pending) -> Output:
+    """The re-indexed shards' files once Pagefind is done; its failure is the build's, at the
+    ``search`` setting."""
+    build.search_pending = None
     try:
-        build.search_digests = index_search(build.outputs, build.config.language, build.cache,
-                                            build.out_dir)
+        return pending()
     except SearchFailed as exc:
         raise BuildFailed([SiteError(CONFIG_NAME, config_line(build.root, ("search",)), str(exc),
                                      "search = false in site.toml builds without the index")])
+
+
+def search_done(build: Build) -> None:
+    """Wait for the search bundle still being made, if any, and add it to the outputs."""
+    if build.search_pending is not None:
+        build.outputs.update(build.search_pending())
 
 
 def search_later(build: Build) -> None:
@@ -290,6 +308,7 @@ def search_later(build: Build) -> None:
 
 def links(build: Build) -> None:
     """``thread check``: every broken internal link or ``#anchor`` is an error."""
+    search_done(build)  # pages link to the search bundle's scripts
     sources = {doc.url + "index.html": doc.source for doc in build.content.documents()}
     build.errors.extend(check_links(build.outputs, build.config.base_url, sources,
                                     Path(build.config.output_dir).name, build.broken_pages()))
@@ -310,7 +329,8 @@ def write(build: Build) -> None:
     previous = build.cache.outputs if build.use_cache and build.cache.outputs else None
     check_output_dir(build)  # again: the folder may have changed while the site was built
     try:
-        stamps = write_site(build.outputs, build.out_dir, previous, build.written)
+        stamps = write_site(build.outputs, build.out_dir, previous, build.written,
+                            build.search_pending)
     except OutputRefused as exc:
         raise BuildFailed([SiteError(CONFIG_NAME, None, str(exc))]) from None
     if build.use_cache:
@@ -349,6 +369,7 @@ def run(root: Path, stages=STAGES, **options) -> Build:
                 started = time.perf_counter()
                 stage(build)
                 build.timings[name] = time.perf_counter() - started
+            search_done(build)  # no write stage took the search bundle: it joins the outputs
         build.errors.raise_if_any()
     except BuildFailed as failure:
         extra = [w for w in build.errors.warnings if w not in failure.errors]

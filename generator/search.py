@@ -15,11 +15,10 @@ WebAssembly); the others live in ``pagefind/shard-N/`` (their data files only) a
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import re
-import tempfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -46,10 +45,6 @@ MARKED = re.compile(rb"<[a-zA-Z][^<>]*\sdata-pagefind-body[\s=/>]")
 """A tag carrying ``data-pagefind-body`` (in text, ``<`` is escaped, so this is an attribute)."""
 SHARED = re.compile(r"(pagefind[-.a-z]*\.(js|css)|wasm\.[^/]*\.pagefind)")
 """Pagefind's scripts and WebAssembly: the primary index's alone are loaded by a browser."""
-
-
-GZIPPED = (".pagefind", ".pf_meta", ".pf_fragment", ".pf_index", ".pf_filter")
-"""Pagefind's gzipped data files (a truncated one does not decompress)."""
 
 
 class SearchFailed(Exception):
@@ -94,18 +89,27 @@ def indexed_pages(outputs: Output) -> dict[str, bytes]:
 
 def in_folder(path: str, folder: str) -> bool:
     """``path`` belongs to the shard at ``folder`` (the primary's excludes every other shard)."""
-    if folder != BUNDLE:
-        return path.startswith(folder + "/")
-    return path.startswith(BUNDLE + "/") and path != MANIFEST \
-        and not path.startswith(f"{BUNDLE}/shard-")
+    return folder_of(path) == folder
+
+
+def folder_of(path: str) -> str | None:
+    """The shard folder that output ``path`` belongs to, if any (the manifest is no shard's)."""
+    if not path.startswith(BUNDLE + "/") or path == MANIFEST:
+        return None
+    if path.startswith(f"{BUNDLE}/shard-"):
+        return path[:path.index("/", len(BUNDLE) + 1)] if path.count("/") > 1 else None
+    return BUNDLE
 
 
 def index_search(outputs: Output, language: str, cache: BuildCache,
-                 out_dir: Path) -> dict[str, str]:
-    """Index the HTML pages of ``outputs`` shard by shard and add the bundle to them; returns
-    each shard folder's digest of the pages indexed (the cache records it).
+                 out_dir: Path) -> tuple[dict[str, str], Callable[[], Output]]:
+    """Index the HTML pages of ``outputs`` shard by shard: returns each shard folder's digest
+    of the pages indexed (the cache records it), and a call that gives the bundle files of the
+    re-indexed shards once Pagefind has made them (it raises :class:`SearchFailed`).
 
-    A shard whose folder the cache holds as made from exactly these pages is kept as it is."""
+    A shard whose folder the cache holds as made from exactly these pages is kept as it is
+    (its files, and the manifest, are added to ``outputs`` at once). The others are indexed in
+    a thread while the caller goes on (the write stage stages the pages meanwhile)."""
     from generator.cache import text_digest
 
     old = cache.outputs
@@ -115,20 +119,31 @@ def index_search(outputs: Output, language: str, cache: BuildCache,
                                    *(f"{path}:{_digest(path, outputs[path], pages, old)}"
                                      for path in paths))
                for folder, paths in shards.items()}
+    held: dict[str, list[str]] = {}
+    for path in old:
+        held.setdefault(folder_of(path), []).append(path)
     stale = {}
     for folder, paths in shards.items():
-        files = sorted(p for p in old if in_folder(p, folder))
+        files = sorted(held.get(folder, []))
         if files and cache.search_shards.get(folder) == digests[folder] \
                 and cache.kept(out_dir, files):
             outputs.update((path, out_dir / path) for path in files)
         else:
             stale[folder] = {path: pages[path] for path in paths}
-    if stale:
-        outputs.update(_run(stale, language))
     outputs[MANIFEST] = json.dumps(
         {"merge": [folder[len(BUNDLE) + 1:] + "/" for folder in shards if folder != BUNDLE]},
         separators=(",", ":")).encode("utf-8")
-    return digests
+    return digests, _started(stale, language)
+
+
+def _started(stale: dict[str, dict[str, bytes]], language: str) -> Callable[[], Output]:
+    """Index ``stale`` in a thread from now on; the returned call waits for its bundle."""
+    if not stale:
+        return dict
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="search")
+    future = pool.submit(_run, stale, language)
+    pool.shutdown(wait=False)  # the thread ends with its one task
+    return future.result
 
 
 def keep_index(outputs: Output, cache: BuildCache, out_dir: Path) -> dict[str, str]:
@@ -149,105 +164,37 @@ def _digest(path: str, value: bytes | Path, pages: dict[str, bytes], old) -> str
 
 def _run(shards: dict[str, dict[str, bytes]], language: str) -> dict[str, bytes]:
     """The bundle files of ``shards`` (folder → pages), Pagefind's time bounded."""
-    import asyncio  # here, not above: an edit with search off (or a kept index) never needs it
+    from generator.search_service import OutOfTime, ServiceFailed
 
     count = sum(map(len, shards.values()))
     seconds = PATIENCE[0] + PATIENCE[1] * count
-    # Pagefind's API is async; its own thread keeps it clear of any event loop of the caller.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, _bounded(search_shards(shards, language), seconds,
-                                                 count)).result()
-
-
-async def _bounded(indexing, seconds: float, count: int) -> dict[str, bytes]:
-    """The bundle, or SearchFailed when Pagefind fails or has not finished within ``seconds``
-    (cancelling the index stops Pagefind's process)."""
-    import asyncio
-
     try:
-        return await asyncio.wait_for(indexing, seconds)
-    except TimeoutError:
+        return search_shards(shards, language, seconds)
+    except OutOfTime:
         raise SearchFailed(f"Pagefind did not finish indexing {count} pages within "
                            f"{seconds:.0f} s") from None
-    except Exception as exc:  # the wrapper's own errors name no type of their own
-        raise SearchFailed(f"Pagefind failed while indexing {count} pages: {exc}") from exc
+    except ServiceFailed as exc:
+        raise SearchFailed(f"Pagefind failed while indexing {count} pages: {exc}") from None
 
 
 def _html(value: bytes | Path) -> bytes:
     return value.read_bytes() if isinstance(value, Path) else value
 
 
-async def search_shards(shards: dict[str, dict[str, bytes]],
-                        language: str) -> dict[str, bytes]:
+def search_shards(shards: dict[str, dict[str, bytes]], language: str,
+                  seconds: float) -> dict[str, bytes]:
     """``{output path: bytes}`` of the Pagefind bundle of each shard (folder → {output path:
     HTML}); shards but the primary lose Pagefind's scripts, which only the primary serves.
 
-    One Pagefind process indexes every shard, concurrently. Each shard's pages go to a scratch
-    folder indexed in one call: the wrapper answers each call after a 0.1 s poll, so one call
-    per page would cost minutes on a large site.
-    """
-    import asyncio
+    The pages go to Pagefind from memory (generator/search_service.py), the shards spread over
+    one Pagefind process per CPU; every process is stopped after ``seconds``."""
+    from generator.parallel import jobs
+    from generator.search_service import index_all
 
-    from pagefind.service import PagefindService
-
-    with tempfile.TemporaryDirectory(prefix="thread-search-") as scratch:
-        async with PagefindService() as service:  # stops Pagefind's process on exit
-            bundles = await asyncio.gather(*(
-                _index(service, Path(scratch) / str(n), pages, language)
-                for n, pages in enumerate(shards.values())))
+    config = {"exclude_selectors": NOT_INDEXED, "force_language": language}
+    bundles = index_all(shards, config, jobs(), seconds)
     files = {}
-    for folder, bundle in zip(shards, bundles):
-        files.update((f"{folder}/{name}", data) for name, data in bundle.items()
+    for folder, bundle in bundles.items():
+        files.update((f"{folder}/{name}", data) for name, data in sorted(bundle.items())
                      if folder == BUNDLE or not SHARED.fullmatch(name))
     return files
-
-
-async def _index(service, scratch: Path, pages: dict[str, bytes],
-                 language: str) -> dict[str, bytes]:
-    """One shard's bundle: bundle-relative name → bytes."""
-    from pagefind.index import IndexConfig
-
-    site, bundle = scratch / "site", scratch / BUNDLE
-    for path, html in pages.items():
-        (site / path).parent.mkdir(parents=True, exist_ok=True)
-        (site / path).write_bytes(html)
-    config = IndexConfig(output_path=str(bundle), exclude_selectors=NOT_INDEXED,
-                         force_language=language)
-    index = await service.create_index(config)
-    await index.add_directory(str(site))
-    await index.write_files()
-    return await _settled(bundle)
-
-
-async def _settled(bundle: Path, poll: float = 0.05) -> dict[str, bytes]:
-    """The bundle's files once Pagefind has finished writing them.
-
-    Pagefind answers ``write_files`` before its last writes land (its files are not flushed
-    before the reply; about one build in thirty read an empty ``pagefind-entry.json``), and
-    stopping its process then loses them. So the files are read until two reads a moment apart
-    agree and every file is complete: the entry is JSON and each gzipped index file decompresses.
-    The caller's time limit bounds the wait."""
-    import asyncio
-
-    previous = None
-    while True:
-        files = {file.relative_to(bundle).as_posix(): file.read_bytes()
-                 for file in sorted(bundle.rglob("*")) if file.is_file()}
-        if files == previous and all(map(_complete, files.items())):
-            return files
-        previous = files
-        await asyncio.sleep(poll)
-
-
-def _complete(item: tuple[str, bytes]) -> bool:
-    path, data = item
-    if not data:
-        return False
-    try:
-        if path.endswith(".json"):
-            json.loads(data)
-        elif path.endswith(GZIPPED):
-            gzip.decompress(data)
-    except (ValueError, EOFError, OSError):
-        return False
-    return True

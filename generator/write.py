@@ -28,6 +28,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,22 +80,36 @@ def replace_problem(out: Path) -> str | None:
 
 
 def write_site(outputs: Output, out_dir: Path, previous: dict | None = None,
-               written: list[str] | None = None) -> dict:
+               written: list[str] | None = None, later: Callable[[], Output] | None = None) -> dict:
     """Make ``out_dir`` hold exactly ``outputs``. With ``previous`` (the last build's stamps)
     only files whose bytes changed are written (see the module docstring). Returns the new
-    stamps; appends every path written to ``written``."""
+    stamps; appends every path written to ``written``.
+
+    ``later`` gives outputs still being made (the search index, by Pagefind's processes): it is
+    called once ``outputs`` are staged, its outputs are added to ``outputs`` and staged too, and
+    only then is the write committed; if it raises, nothing is."""
     out_dir = out_dir.resolve()
     written = [] if written is None else written
     recover(out_dir)
     problem = replace_problem(out_dir)
     if problem:
         raise OutputRefused(f"{out_dir} {problem}")
+    batches = _batches(outputs, later)
     if previous is not None and (out_dir / MARKER).is_file():
-        return _update(outputs, out_dir, previous, written)
-    return _replace(outputs, out_dir, written)
+        return _update(batches, outputs, out_dir, previous, written)
+    return _replace(batches, out_dir, written)
 
 
-def _replace(outputs: Output, out_dir: Path, written: list[str]) -> dict:
+def _batches(outputs: Output, later: Callable[[], Output] | None) -> Iterator[Output]:
+    """``outputs``, then what ``later`` gives (added to ``outputs`` first)."""
+    yield outputs
+    if later is not None:
+        more = {rel: value for rel, value in later().items() if rel not in outputs}
+        outputs.update(more)
+        yield more
+
+
+def _replace(batches: Iterator[Output], out_dir: Path, written: list[str]) -> dict:
     """Write a complete new site beside ``out_dir`` and swap it in."""
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)  # `--out new/folder/site`
@@ -104,27 +119,31 @@ def _replace(outputs: Output, out_dir: Path, written: list[str]) -> dict:
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
     try:
         (staging / MARKER).write_bytes(MARKER_TEXT)
-        places = sorted(outputs)
-        folders = sorted({(staging / rel).parent for rel in places})
+        stamps = {}
         with ThreadPoolExecutor(WRITERS) as pool:  # file-system calls release the GIL
-            list(pool.map(lambda folder: folder.mkdir(parents=True, exist_ok=True), folders))
-            stamps = dict(zip(places, pool.map(
-                lambda rel: _write_one(staging / rel, outputs[rel], _digest(outputs[rel])),
-                places)))
+            for batch in batches:
+                places = sorted(batch)
+                folders = sorted({(staging / rel).parent for rel in places})
+                list(pool.map(lambda folder: folder.mkdir(parents=True, exist_ok=True), folders))
+                stamps.update(zip(places, pool.map(
+                    lambda rel, batch=batch: _write_one(staging / rel, batch[rel],
+                                                        _digest(batch[rel])), places)))
+        stamps = dict(sorted(stamps.items()))
         staging.chmod(0o755)
         swap(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)  # the retired old site, or the failed new one
-    written.extend(places)
+    written.extend(stamps)
     return stamps
 
 
-def _update(outputs: Output, out_dir: Path, previous: dict, written: list[str]) -> dict:
+def _update(batches: Iterator[Output], outputs: Output, out_dir: Path, previous: dict,
+            written: list[str]) -> dict:
     """Stage the changed files in a journal, commit it, apply it (module docstring)."""
     journal = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.journal-", dir=out_dir.parent))
     try:
         stamps, moves = {}, []
-        for number, rel in enumerate(sorted(outputs)):
+        for number, rel in enumerate(rel for batch in batches for rel in sorted(batch)):
             value, current, old = outputs[rel], out_dir / rel, previous.get(rel)
             if old is not None and isinstance(value, Path) and value == current:
                 stamps[rel] = old  # a page the cache reused: verified before reuse
@@ -135,6 +154,7 @@ def _update(outputs: Output, out_dir: Path, previous: dict, written: list[str]) 
                 continue
             stamps[rel] = _write_one(journal / str(number), value, data_digest)  # kept by rename
             moves.append((rel, str(number)))
+        stamps = dict(sorted(stamps.items()))
         deletions = sorted(set(previous) - set(outputs) | _strays(out_dir, outputs))
         write_file(journal / JOURNAL, json.dumps({"moves": moves, "delete": deletions}).encode())
     except BaseException:

@@ -60,9 +60,9 @@ def pagefind_runs(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     runs: list[list[str]] = []
     real = search.search_shards
 
-    async def recorded(shards, language):
+    def recorded(shards, language, seconds):
         runs.append(list(shards))
-        return await real(shards, language)
+        return real(shards, language, seconds)
 
     monkeypatch.setattr(search, "search_shards", recorded)
     return runs
