@@ -42,7 +42,7 @@ def check_embeds(doc, resolver, errors: ErrorCollector) -> None:
     and images without alt text."""
     config = resolver.plan.config if resolver.plan is not None else None
     hosts = allowed_hosts(config)
-    found = markdown.tokens_of(doc.tokens, EMBED_TYPES)
+    found = markdown.tokens_of(doc.tokens, EMBED_TYPES) if may_embed(doc) else []
     for token in found:
         if token.type == "image":
             check_image(token, (token.meta or {}).get("line"), doc, resolver, errors, hosts)
@@ -50,6 +50,13 @@ def check_embeds(doc, resolver, errors: ErrorCollector) -> None:
     if config is not None and config.raw_html:
         for line, html in markdown.html_lines(found, doc.env):
             check_html(html, line, doc.source.path, errors, hosts)
+
+
+def may_embed(doc) -> bool:
+    """Whether the document can hold an image or raw HTML at all: both need ``![`` or ``<`` in
+    its text or in a substituted value (most documents: no walk over their tokens)."""
+    text = doc.source.body
+    return "<" in text or "![" in text or bool((doc.env or {}).get("substitutions"))
 
 
 def allowed_hosts(config) -> set[str]:

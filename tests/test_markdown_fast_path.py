@@ -89,3 +89,19 @@ def test_same_tokens_either_way_on_real_documents():
             continue
         assert tokens(plain, body) == tokens(full, body), name
     assert skipped < len(documents()) // 2  # the fast path is taken for most documents
+
+
+def test_an_image_brought_by_a_substitution_is_still_checked(tmp_path: Path) -> None:
+    """Documents without ``<`` or ``![`` skip the image and raw-HTML walk
+    (generator.embeds.may_embed); a substituted value can still bring an image."""
+    from conftest import build_site, copy_site
+
+    site = copy_site(tmp_path / "site")
+    (site / "content" / "demo" / "subst.md").write_text(
+        "---\ntitle: Substituted\nauthors:\n  - name: Ada Lovelace\npublished: 2025-01-03\n"
+        "substitutions:\n  pic: \"![](https://elsewhere.example/pic.png)\"\n---\n\n"
+        "A picture: {{ pic }}\n")
+    result = build_site(site)
+    assert result.exit_code == 1, result.output
+    assert "content/demo/subst.md:" in result.stderr and "no alt text" in result.stderr, \
+        result.stderr
