@@ -9,9 +9,10 @@ For each model, ``render_vis`` renders ``--lucent-units`` units one by one at
 transforms) is that unit's **target**, and its seconds per unit the baseline. Ours renders all
 ``--units`` units in one batch at each step count of ``--ladder`` (a fresh run each, as a user
 would choose ``steps``); the **time to quality** is the time of the shortest run in which every
-unit that both rendered reaches its target, divided by the batch's units. Same image size, Adam
-(lr 0.05), FFT + decorrelated-colour parameterisation and transforms (pad 4 + jitter 4) on both
-sides, as in bench/featureviz.py; our redirected-ReLU warm-up is part of our time.
+unit that both rendered reaches its target, divided by the batch's units. Same image size, FFT +
+decorrelated-colour parameterisation and transforms (pad 4 + jitter 4) on both sides, as in
+bench/featureviz.py, and Adam at each side's default learning rate (render_vis 0.05, ours
+``figures.featureviz.LEARNING_RATE``, 0.1); our redirected-ReLU warm-up is part of our time.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ def main() -> None:
                         help="units render_vis renders (the targets)")
     parser.add_argument("--size", type=int, default=64)
     parser.add_argument("--lucent-steps", type=int, default=512)
-    parser.add_argument("--ladder", nargs="+", type=int, default=[32, 64, 128, 256, 512])
+    parser.add_argument("--ladder", nargs="+", type=int, default=[32, 64, 128, 256, 384, 512])
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
     print(f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, "
