@@ -3,9 +3,9 @@
     .venv/bin/python bench/featureviz.py                       # both models, 16 and 64 units
     .venv/bin/python bench/featureviz.py --models trained --units 16 --lucent-units 4
 
-Same model, layer, image size, steps, Adam(lr=0.05: render_vis's; ours defaults to 0.1),
-lucent's FFT + decorrelated-colour parameterisation and the same transforms (pad 4 + jitter 4:
-lucent's own transform functions on its side, figures.featureviz's seeded equivalents on ours).
+Same model, layer, image size, steps, Adam(lr=0.05, render_vis's), lucent's FFT +
+decorrelated-colour parameterisation and the same transforms (pad 4 + jitter 4: lucent's own
+transform functions on its side, figures.featureviz's seeded equivalents on ours).
 ``render_vis`` renders one unit per call, as it must; it is timed on ``--lucent-units`` units
 and its rate extrapolated (it is linear in units). Activation is each unit's channel mean on its
 final image, without transforms; the table gives ours / lucent's over the units both rendered
@@ -72,7 +72,7 @@ def measure(name: str, units: int, lucent_units: int, size: int, steps: int, dev
     picked = [i % channels for i in range(units)]  # more units than channels: repeat them
     started = time.perf_counter()
     ours = render(model, layer, picked, size=size, steps=steps, transforms="light",
-                  lr=0.05)  # render_vis's learning rate: equal settings
+                  lr=0.05)  # render_vis's learning rate, whatever ours defaults to
     ours_s = time.perf_counter() - started
     reached = unit_activations(model, layer, ours, picked)
     started = time.perf_counter()

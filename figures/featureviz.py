@@ -14,23 +14,15 @@ takes a device and a generator. The ``standard`` transforms are lucent's
 ``standard_transforms`` (pad 12, jitter 8, scale ±10 %, rotate ±10°, jitter 4) drawn from a
 seeded generator; jitter is Lucid's random crop.
 
-Three departures from lucent, all measured (issue 17). Adam's learning rate is
-:data:`LEARNING_RATE` = 0.1, twice lucent's: a batch reaches ``render_vis``'s 512-step
-activation in about half the steps (InceptionV1 ``mixed3b``, random weights, 64 px, units 0, 1,
-3 at 256 steps: 0.88, 0.88, 0.90 of it at 0.05, 0.99, 1.04, 0.98 at 0.1; at 384 steps 1.03,
-1.10, 1.03), and at the icon settings (64 steps) units that start slowly are no longer left flat
-(a candidate of the trained CNN's weights: 5 of 32 ``relu2`` channel icons flat at 0.05, none at
-0.1). A schedule that starts higher (0.2, or 0.2 decaying to 0.02) reached the same activation
-on those three units but left a fourth, unit 2, at a quarter of it (0.66 at 0.1). ReLUs
-back-propagate as Lucid's *redirected* ReLU for the first :data:`REDIRECT_STEPS` steps (at a
-grey start most units are silent, a silent ReLU passes no gradient, and those icons stayed flat
-grey. Measured at 64 px, 64 steps, neuron objective, units left at zero activation: planted
-``relu1``-``relu3`` 1/8, 1/8, 2/8 → 0; trained CNN ``relu1``-``relu3`` 12/16, 27/32, 29/32 →
-7/16, 6/32, 11/32, the last two exactly its units that fire on no training image (dead in
-training, not here)), and the ``channel``/``neuron``/``diversity`` objectives read the
-*rectified* layer output, so a pre-activation layer such as the planted ``conv2`` (kernels that
-sum to zero: its spatial mean is zero on every image) asks for the unit to fire rather than for
-border artefacts.
+Two departures from lucent, both measured (issue 17): ReLUs back-propagate as Lucid's
+*redirected* ReLU for the first :data:`REDIRECT_STEPS` steps (at a grey start most units are
+silent, a silent ReLU passes no gradient, and those icons stayed flat grey. Measured at 64 px,
+64 steps, neuron objective, units left at zero activation: planted ``relu1``-``relu3`` 1/8,
+1/8, 2/8 → 0; trained CNN ``relu1``-``relu3`` 12/16, 27/32, 29/32 → 7/16, 6/32, 11/32, the
+last two exactly its units that fire on no training image (dead in training, not here)), and
+the ``channel``/``neuron``/``diversity`` objectives read the *rectified* layer output, so a
+pre-activation layer such as the planted ``conv2`` (kernels that sum to zero: its spatial mean
+is zero on every image) asks for the unit to fire rather than for border artefacts.
 """
 
 from __future__ import annotations
@@ -173,8 +165,16 @@ def _on_slice(objective: objectives.Objective, start: int, length: int) -> objec
 
 # --- ReLUs that let a visualisation start -----------------------------------------------------
 
-LEARNING_RATE = 0.1
-"""Adam's learning rate (lucent's ``render_vis``: 0.05; see the module docstring)."""
+LEARNING_RATE = 0.05
+"""Adam's learning rate, lucent's. Measured at 0.1 (issue 17): a batch reaches ``render_vis``'s
+512-step activation sooner (InceptionV1 ``mixed3b``, random weights, 64 px, units 0, 1, 3: at
+256 steps 0.99, 1.04, 0.98 of it against 0.88, 0.88, 0.90 at 0.05, at 384 steps 1.03, 1.10,
+1.03; the trained CNN's ``relu2`` units 0 and 1 at 384 steps instead of 512), and the trained
+CNN's slow-starting ``relu2`` channel icons are no longer flat, but three more planted curve
+icons match a neighbouring arc (64 px, 64 steps: channel units 1, 3, 7 and neuron unit 3,
+against channel unit 3 alone at 0.05; at 0.075 channel 2 and neuron 3). Schedules that start
+higher (0.2, or 0.2 decaying to 0.02) left InceptionV1's unit 2 at a quarter of the target;
+decaying 0.1 to 0.01 reached less than 0.1 constant."""
 
 REDIRECT_STEPS = 16
 """Steps during which ReLU gradients are redirected (Lucid's ``redirected_relu_grad``)."""
