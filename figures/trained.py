@@ -1,15 +1,15 @@
 """A small CNN trained on procedurally generated images: the built-in ``trained-cnn`` model.
 
 It learns to tell 32 classes apart — curves, lines, edges and frequency boundaries (4 kinds)
-at 8 orientation bins — from images drawn by :mod:`figures.stimuli` with random radius,
-width, offset and noise, in both polarities and random colours (a network trained on one
-polarity of grey strokes has units that respond to colours and polarities it never saw, and
-their feature visualisations are speckle: issue 17). Units that die during training are
-revived (:func:`revive`), and firing on blank images is penalised (:func:`blank_activity`:
-units that detect the absence of a feature have noise for a feature visualisation). Training is
-seeded and takes about a minute of one CPU core; the
-weights are cached in the figure store (``figures/store/models/``) under a key hashing the
-recipe and the source of this module and of the stimuli, so it trains once.
+at 8 orientation bins — from images drawn by :mod:`figures.stimuli` with random radius, width,
+offset and noise, in both polarities and random colours (a network trained on one polarity of
+grey strokes has units that respond to colours and polarities it never saw, and their feature
+visualisations are speckle: issue 17). Units that die during training are revived
+(:func:`revive`), and firing on blank images is penalised (:func:`blank_activity`: units that
+detect the absence of a feature have noise for a feature visualisation). Training is seeded
+and takes about a minute of one CPU core; the weights are cached in the figure store
+(``figures/store/models/``) under a key hashing the recipe and the source of this module and
+of the stimuli, so it trains once.
 """
 
 from __future__ import annotations
