@@ -3,12 +3,13 @@
     .venv/bin/python bench/featureviz.py                       # both models, 16 and 64 units
     .venv/bin/python bench/featureviz.py --models trained --units 16 --lucent-units 4
 
-Same model, layer, image size, steps, Adam(lr=0.05), lucent's FFT + decorrelated-colour
-parameterisation and the same transforms (pad 4 + jitter 4: lucent's own transform functions
-on its side, figures.featureviz's seeded equivalents on ours). ``render_vis`` renders one unit
-per call, as it must; it is timed on ``--lucent-units`` units and its rate extrapolated (it
-is linear in units). Activation is each unit's channel mean on its final image, without
-transforms; the table gives ours / lucent's over the units both rendered (min and mean).
+Same model, layer, image size, steps, Adam(lr=0.05, render_vis's), lucent's FFT +
+decorrelated-colour parameterisation and the same transforms (pad 4 + jitter 4: lucent's own
+transform functions on its side, figures.featureviz's seeded equivalents on ours).
+``render_vis`` renders one unit per call, as it must; it is timed on ``--lucent-units`` units
+and its rate extrapolated (it is linear in units). Activation is each unit's channel mean on its
+final image, without transforms; the table gives ours / lucent's over the units both rendered
+(min and mean).
 
 Models: ``trained`` is the built-in trained CNN (trained once, cached under
 figures/store/models/); ``inception`` is InceptionV1's architecture (lucent's) with random
@@ -70,7 +71,8 @@ def measure(name: str, units: int, lucent_units: int, size: int, steps: int, dev
     channels = unit_channels(model, layer, size)
     picked = [i % channels for i in range(units)]  # more units than channels: repeat them
     started = time.perf_counter()
-    ours = render(model, layer, picked, size=size, steps=steps, transforms="light")
+    ours = render(model, layer, picked, size=size, steps=steps, transforms="light",
+                  lr=0.05)  # render_vis's learning rate, whatever ours defaults to
     ours_s = time.perf_counter() - started
     reached = unit_activations(model, layer, ours, picked)
     started = time.perf_counter()

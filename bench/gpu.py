@@ -62,7 +62,7 @@ def measure(model_name: str, units: int, lucent_units: int, size: int, steps: in
     picked = [i % channels for i in range(units)]
     render(model, layer, picked[:2], size=size, steps=2, transforms="light")  # warm-up
     ours, ours_s, ours_gib = timed(device, lambda: render(
-        model, layer, picked, size=size, steps=steps, transforms="light"))
+        model, layer, picked, size=size, steps=steps, transforms="light", lr=0.05))
     reached = unit_activations(model, layer, ours, picked)
     cpu_bench.lucent_one(leaky, layer, picked[0], size, 2)  # warm-up
     theirs, lucent_s, lucent_gib = timed(device, lambda: [

@@ -9,9 +9,11 @@ For each model, ``render_vis`` renders ``--lucent-units`` units one by one at
 transforms) is that unit's **target**, and its seconds per unit the baseline. Ours renders all
 ``--units`` units in one batch at each step count of ``--ladder`` (a fresh run each, as a user
 would choose ``steps``); the **time to quality** is the time of the shortest run in which every
-unit that both rendered reaches its target, divided by the batch's units. Same image size, Adam
-(lr 0.05), FFT + decorrelated-colour parameterisation and transforms (pad 4 + jitter 4) on both
-sides, as in bench/featureviz.py; our redirected-ReLU warm-up is part of our time.
+unit that both rendered reaches its target, divided by the batch's units. Same image size, FFT +
+decorrelated-colour parameterisation and transforms (pad 4 + jitter 4) on both sides, as in
+bench/featureviz.py, and Adam at render_vis's learning rate (0.05) on its side and ``--lr`` on
+ours (default ``figures.featureviz.LEARNING_RATE``, also 0.05); our redirected-ReLU warm-up is
+part of our time.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ sys.path.insert(0, str(BENCH.parent))
 sys.path.insert(0, str(BENCH))
 from featureviz import LAYERS, load, lucent_one, unit_channels  # bench/featureviz.py
 
-from figures.featureviz import render, unit_activations
+from figures.featureviz import LEARNING_RATE, render, unit_activations
 
 
 def targets(name: str, layer: str, units: list[int], size: int, steps: int, device: str
@@ -43,13 +45,13 @@ def targets(name: str, layer: str, units: list[int], size: int, steps: int, devi
     return reached, (time.perf_counter() - started) / len(units)
 
 
-def ladder(name: str, layer: str, units: list[int], size: int, rungs: list[int], device: str
-           ) -> list[tuple[int, float, list[float]]]:
+def ladder(name: str, layer: str, units: list[int], size: int, rungs: list[int], device: str,
+           lr: float) -> list[tuple[int, float, list[float]]]:
     """``(steps, seconds, activation per unit)`` of one batched render per rung."""
     model, results = load(name, device), []
     for steps in rungs:
         started = time.perf_counter()
-        images = render(model, layer, units, size=size, steps=steps, transforms="light")
+        images = render(model, layer, units, size=size, steps=steps, transforms="light", lr=lr)
         seconds = time.perf_counter() - started
         results.append((steps, seconds, unit_activations(model, layer, images, units)))
         print(f"  ours {steps:4d} steps: {seconds:7.1f} s for {len(units)} units", flush=True)
@@ -57,13 +59,13 @@ def ladder(name: str, layer: str, units: list[int], size: int, rungs: list[int],
 
 
 def measure(name: str, units: int, lucent_units: int, size: int, lucent_steps: int,
-            rungs: list[int], device: str) -> dict:
+            rungs: list[int], device: str, lr: float) -> dict:
     layer = LAYERS[name]
     channels = unit_channels(load(name, device), layer, size)
     picked = [i % channels for i in range(units)]
     goal, lucent_s = targets(name, layer, picked[:lucent_units], size, lucent_steps, device)
     print(f"  render_vis {lucent_steps} steps: {lucent_s:.1f} s per unit", flush=True)
-    runs = ladder(name, layer, picked, size, rungs, device)
+    runs = ladder(name, layer, picked, size, rungs, device, lr)
     first = next(((steps, seconds) for steps, seconds, acts in runs
                   if all(a >= g for a, g in zip(acts, goal, strict=False))), None)
     share = {steps: sum(a >= g for a, g in zip(acts, goal, strict=False)) / len(goal)
@@ -84,13 +86,15 @@ def main() -> None:
                         help="units render_vis renders (the targets)")
     parser.add_argument("--size", type=int, default=64)
     parser.add_argument("--lucent-steps", type=int, default=512)
-    parser.add_argument("--ladder", nargs="+", type=int, default=[32, 64, 128, 256, 512])
+    parser.add_argument("--ladder", nargs="+", type=int, default=[32, 64, 128, 256, 384, 512])
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--lr", type=float, default=LEARNING_RATE, help="our Adam learning rate")
     args = parser.parse_args()
     print(f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, "
-          f"torch {torch.__version__}, {args.size} px, device {args.device}", flush=True)
+          f"torch {torch.__version__}, {args.size} px, device {args.device}, our lr {args.lr}",
+          flush=True)
     rows = [measure(name, args.units, min(args.lucent_units, args.units), args.size,
-                    args.lucent_steps, args.ladder, args.device) for name in args.models]
+                    args.lucent_steps, args.ladder, args.device, args.lr) for name in args.models]
     print(f"\n| model | layer | batch | render_vis s/unit ({args.lucent_steps} steps) "
           "| ours: steps to reach it | ours s/unit | time-to-quality speed-up "
           "| units at target per rung | activation ours/render_vis at the last rung |")
