@@ -117,6 +117,8 @@ def directive_tokens(tokens: list, top: bool = True):
 def check_banner_layout(doc, errors: ErrorCollector) -> None:
     """``:layout: banner``: one banner per article, standing on its own in the text (not in
     another directive), and not beside a front-matter ``banner:``."""
+    if "banner" not in doc.source.body and not (doc.env or {}).get("substitutions"):
+        return  # no option can say so (most documents: no walk over their tokens)
     path, meta = doc.source.path, getattr(doc, "meta", None)
     first = None
     if getattr(meta, "banner", None) is not None:
