@@ -19,15 +19,17 @@ from generator.figures import FigureContext, FigureImage, FigureOutput, builder,
 def feature_viz(ctx: FigureContext, model: str, layer: str, units: list[str] = [],  # noqa: B006
                 size: int = 128, steps: int = 256, seed: int = 0, transforms: str = "standard",
                 objective: str = "channel", diversity: int = 1,
-                direction: list[float] = []) -> FigureOutput:  # noqa: B006
+                direction: list[float] = [], lr: float = 0.05) -> FigureOutput:  # noqa: B006
     """Icons of ``units`` (``0-7``, ``3, 5`` or ``layer: mixed3b:379``): a grid, then one image
-    per unit (other figures reuse those); data holds each unit's final activation."""
+    per unit (other figures reuse those); data holds each unit's final activation. ``lr`` is
+    Adam's learning rate (``figures.featureviz.LEARNING_RATE``, lucent's; 0.1 reaches a given
+    activation in about half the steps, at some cost in fidelity: README, time to quality)."""
     from figures.featureviz import render, to_hwc, unit_activations
 
     net = ctx.models[model]
     layer, picked = (layer, [0]) if objective == "direction" else parse_units(layer, units)
     images = render(net, layer, picked, size=size, steps=steps, seed=seed, transforms=transforms,
-                    objective=objective, per_unit=diversity, direction=direction,
+                    objective=objective, per_unit=diversity, direction=direction, lr=lr,
                     progress=ctx.progress)
     tiles = to_hwc(images)
     owners = [u for u in picked for _ in range(diversity)]
