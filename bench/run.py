@@ -17,12 +17,14 @@ import os
 import platform
 import shlex
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -225,6 +227,55 @@ def tool_version(command: list[str], word: int) -> str:
 
 # --- the report --------------------------------------------------------------------------------
 
+SERVE_SCENARIO = "serve: edit → reload event"
+SERVE_SETTLE = 4.0
+"""Seconds between the edits of the serve bench: the search index catches up after each
+reload, and the next edit must not wait behind it."""
+
+
+def bench_serve(site: Path, runs: int, articles: int) -> list[Result]:
+    """``thread serve``: seconds from saving an edited article to the reload event on
+    ``/__livereload`` (the page is written before it; Pagefind re-indexes after)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    base = f"http://127.0.0.1:{port}/"
+    server = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--root", str(site),
+                               "--port", str(port)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    result = Result("thread (ours)", SERVE_SCENARIO, articles)
+    target = min((site / "content").rglob("*.md"))
+    original = target.read_bytes()
+    try:
+        _wait_until_served(base, server, time.monotonic() + 600)
+        events = urllib.request.urlopen(base + "__livereload", timeout=120)
+        time.sleep(SERVE_SETTLE)  # the watcher runs once the first build is served
+        for run in range(runs):
+            started = time.perf_counter()
+            target.write_bytes(original + f"\nA serve edit, run {run}.\n".encode())
+            while b"reload" not in events.readline():
+                pass
+            result.samples.append(Sample(time.perf_counter() - started, tree_rss(server.pid) / 2**20))
+            time.sleep(SERVE_SETTLE)
+    finally:
+        target.write_bytes(original)
+        server.terminate()
+        server.wait(timeout=30)
+    return [result]
+
+
+def _wait_until_served(base: str, server: subprocess.Popen, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"thread serve exited {server.returncode} before serving")
+        try:
+            urllib.request.urlopen(base, timeout=5).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("thread serve did not serve its first build in time")
+
+
 def find(results: list[Result], tool: str, scenario: str = "cold build", articles: int = 0):
     """The first result of ``tool`` (a name's start; "Hugo" is Hugo alone, not Hugo + Pagefind)."""
     return next((r for r in results if r.tool.startswith(tool) and r.scenario == scenario
@@ -281,6 +332,9 @@ def targets(results: list[Result], articles: int, scale: int) -> str:
         smaller=False)
     row("no-change ≤ 0.15× Hugo cold", each("no-change rebuild", hugo), 0.15, "×")
     row("one edit ≤ 0.2× Hugo cold", each("one article edited", hugo), 0.2, "×")
+    serve = find(results, "thread (ours)", SERVE_SCENARIO, articles)
+    row("serve: edit → reload event ≤ 0.3 s", [serve.median if serve else None, NOT_A_TARGET],
+        0.3, " s")
     cold = [next((r for r in results if r.tool == tool and r.scenario == "cold build"
                   and r.articles == articles), None) for tool, _ in tools]
     big = [next((r for r in results if r.tool == tool and r.articles == scale), None)
@@ -308,6 +362,7 @@ def main() -> None:
     parser.add_argument("--scale-runs", type=int, default=1, help="runs of the scaling build")
     parser.add_argument("--no-hugo", action="store_true")
     parser.add_argument("--no-mkdocs", action="store_true")
+    parser.add_argument("--no-serve", action="store_true", help="skip the serve edit → reload bench")
     args = parser.parse_args()
     if args.runs < 1:
         parser.error("--runs must be ≥ 1")
@@ -315,6 +370,8 @@ def main() -> None:
     sites = corpus.generate(args.work / "corpus", args.articles)
     out = args.work / "out"
     results = bench_ours(sites["thread"], out / "thread", args.runs, args.articles)
+    if not args.no_serve:
+        results += bench_serve(sites["thread"], args.runs, args.articles)
     results += bench_ours(without_search(sites["thread"]), out / "thread-no-search", args.runs,
                           args.articles, NO_SEARCH)
     if args.no_hugo:
