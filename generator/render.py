@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jinja2 import (
+    BytecodeCache,
     Environment,
     FileSystemLoader,
     StrictUndefined,
@@ -16,6 +17,7 @@ from jinja2 import (
     TemplateSyntaxError,
     select_autoescape,
 )
+from jinja2.bccache import Bucket
 from markupsafe import Markup
 
 from generator import citations, markdown
@@ -71,9 +73,29 @@ def long_date(value: dt.date | None) -> str:
     return f"{value:%B} {value.day}, {value.year}" if value else ""
 
 
+class _CompiledTemplates(BytecodeCache):
+    """Compiled templates kept for the life of the process, for ``thread serve``, which builds
+    again after every edit: Jinja checks each template's source checksum before using them, so
+    an edited template is compiled afresh."""
+
+    def __init__(self) -> None:
+        self.stored: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if (code := self.stored.get(bucket.key)) is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.stored[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED = _CompiledTemplates()
+
+
 def create_environment(templates: Path) -> Environment:
     env = Environment(
         loader=FileSystemLoader(templates),
+        bytecode_cache=COMPILED,
         autoescape=select_autoescape(["html", "xml"]),
         undefined=StrictUndefined,
         trim_blocks=True,

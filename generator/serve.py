@@ -30,6 +30,10 @@ from generator.config import load_config
 from generator.errors import BuildFailed, SiteError
 
 WATCHED = ("content", "theme", "figures", "site.toml")
+SETTLE_MS = 10
+"""How long the watcher waits for more changes before building (watchfiles' ``step``, 50 ms by
+default): an editor's save (a write, or a temporary file renamed) lands within it, and changes
+that keep coming are grouped for up to 200 ms (``debounce``)."""
 RELOAD_SCRIPT = ('<script>new EventSource("/__livereload").onmessage = () => location.reload();'
                  "</script>")
 OVERLAY = """<div id="thread-build-failed" role="alert" style="position: fixed; inset: 0; \
@@ -202,7 +206,7 @@ def serve(root: Path, port: int, console) -> None:
                   "(Ctrl-C to stop)", soft_wrap=True)
     paths = [root / name for name in WATCHED if (root / name).exists()]
     try:
-        for _changes in watch(*paths, debounce=200):
+        for _changes in watch(*paths, debounce=200, step=SETTLE_MS):
             # The edited page reloads first; then the search index catches up (Pagefind).
             errors, index_behind = rebuild(root, config_out, console, bugs,
                                            pipeline.PREVIEW_STAGES)
