@@ -290,8 +290,9 @@ def table(results: list[Result], articles: int) -> str:
     rows = [header, "|---|---|--:|--:|---|--:|--:|--:|"]
     for r in results:
         runs = ", ".join(f"{s.seconds:.2f}" for s in r.samples)
-        vs_hugo = f"{r.median / hugo.median:.2f}×" if hugo and r.articles == articles else "–"
-        vs_mkdocs = f"{mkdocs.median / r.median:.1f}×" if mkdocs and r.articles == articles else "–"
+        build = r.articles == articles and r.scenario != SERVE_SCENARIO  # a build's seconds
+        vs_hugo = f"{r.median / hugo.median:.2f}×" if hugo and build else "–"
+        vs_mkdocs = f"{mkdocs.median / r.median:.1f}×" if mkdocs and build else "–"
         rows.append(f"| {r.tool} | {r.scenario} | {r.articles:,} | {r.median:.2f} | {runs} "
                     f"| {r.peak_mb:,.0f} | {vs_hugo} | {vs_mkdocs} |")
     return "\n".join(rows)
