@@ -5,6 +5,8 @@ gesture opens them.)"""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 
 from .test_hover_cards import open_tab, tab_to
@@ -19,17 +21,21 @@ CARDS = [
 IDS = ["hover-box", "weight-diagram-input", "feature-viz-unit"]
 
 
-def parts(tab, container: str, trigger: str):
-    holder = tab.locator(container).first
-    return holder.locator(trigger).first, holder.locator(".hover-card").first
+@contextmanager
+def card_on(browser, site, page: str, container: str, trigger: str, touch: bool = False):
+    """(tab, the card's trigger, the card) on a fresh page; the tab's context closed after."""
+    context, tab = open_tab(browser, site.url(page), touch=touch)
+    try:
+        holder = tab.locator(container).first
+        yield tab, holder.locator(trigger).first, holder.locator(".hover-card").first
+    finally:
+        context.close()
 
 
 @pytest.mark.parametrize(("page", "container", "trigger"), CARDS, ids=IDS)
 def test_the_mouse_opens_a_card_keeps_it_over_the_card_and_closes_it_away(
         browser, site, page: str, container: str, trigger: str) -> None:
-    context, tab = open_tab(browser, site.url(page), touch=False)
-    try:
-        target, card = parts(tab, container, trigger)
+    with card_on(browser, site, page, container, trigger, touch=False) as (tab, target, card):
         target.hover()
         assert card.is_visible()
         link, box = target.bounding_box(), card.bounding_box()
@@ -38,16 +44,12 @@ def test_the_mouse_opens_a_card_keeps_it_over_the_card_and_closes_it_away(
         assert card.is_visible(), "the card closed as the mouse moved onto it"
         tab.mouse.move(2, 2, steps=5)
         assert not card.is_visible(), "the card stayed open after the mouse left"
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize(("page", "container", "trigger"), CARDS, ids=IDS)
 def test_escape_closes_a_card_and_tab_onwards_leaves_it_closed(
         browser, site, page: str, container: str, trigger: str) -> None:
-    context, tab = open_tab(browser, site.url(page), touch=False)
-    try:
-        target, card = parts(tab, container, trigger)
+    with card_on(browser, site, page, container, trigger, touch=False) as (tab, target, card):
         tab_to(tab, target)
         assert card.is_visible()
         tab.keyboard.press("Escape")
@@ -58,23 +60,17 @@ def test_escape_closes_a_card_and_tab_onwards_leaves_it_closed(
         tab.keyboard.press("Shift+Tab")  # back again: the card opens as the first time
         assert target.evaluate("el => el === document.activeElement")
         assert card.is_visible(), "the card did not open again after Escape"
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize(("page", "container", "trigger"), CARDS, ids=IDS)
 def test_a_tap_elsewhere_closes_a_card(browser, site, page: str, container: str,
                                        trigger: str) -> None:
-    context, tab = open_tab(browser, site.url(page), touch=True)
-    try:
-        target, card = parts(tab, container, trigger)
+    with card_on(browser, site, page, container, trigger, touch=True) as (tab, target, card):
         target.tap()
         assert card.is_visible()
         assert tab.url == site.url(page), "the tap followed the link instead of opening"
         tab.locator("h1").tap()
         assert not card.is_visible(), "a tap elsewhere did not close the card"
-    finally:
-        context.close()
 
 
 def test_pointing_at_a_weight_diagram_inputs_tiles_shows_its_unit_card(browser, site) -> None:
