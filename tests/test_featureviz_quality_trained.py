@@ -30,18 +30,18 @@ starting images barely excite). Redirecting ReLU gradients for the first half of
 instead of the first 16 (:data:`figures.featureviz.REDIRECT_FRACTION`) lifts it to 0.052 here
 and 0.102 at the defaults: now none flat, none noise (:data:`KNOWN_FLAT` is empty).
 
-At the builder defaults (128 px, 256 steps), now (CPU seconds per batched render, shared
-machine):
+At the builder defaults (128 px, 256 steps), after the redirect change (CPU seconds per
+batched render, one thread, idle machine; `bench/featureviz_quality.py --settings defaults`):
 
 ====================  ============================  ============================
 defaults              pixel std, high-frequency     flat / noise units
 ====================  ============================  ============================
-relu1 channel         0.265-0.465, 0.040-0.266      none (41 s)
-relu1 neuron          0.099-0.180, 0.006-0.044      none (39 s)
-relu2 channel         0.039-0.467, 0.084-0.286      flat 24 (118 s)
-relu2 neuron          0.098-0.172, 0.010-0.066      none (113 s)
-relu3 channel         0.353-0.456, 0.070-0.236      none (89 s)
-relu3 neuron          0.122-0.190, 0.017-0.143      none (88 s)
+relu1 channel         0.296-0.465, 0.040-0.266      none (47 s)
+relu1 neuron          0.105-0.186, 0.007-0.042      none (52 s)
+relu2 channel         0.102-0.467, 0.019-0.286      none (119 s)
+relu2 neuron          0.107-0.182, 0.009-0.060      none (120 s)
+relu3 channel         0.353-0.456, 0.070-0.236      none (99 s)
+relu3 neuron          0.122-0.190, 0.017-0.143      none (96 s)
 ====================  ============================  ============================
 
 (The previous weights at the defaults: noise ``relu2`` 14, 19, 20 and ``relu3`` 18.) Time of
