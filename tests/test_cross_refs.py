@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import copy_site, thread_cli
+from conftest import SITES, built_copy, copy_site, thread_cli
 
 from generator import build as pipeline
 from generator import parallel
@@ -18,10 +18,7 @@ from generator import parallel
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
-    site = copy_site(tmp_path_factory.mktemp("x") / "site", base="cross-refs")
-    result = thread_cli("build", "--root", site)
-    assert result.exit_code == 0, result.output
-    return site / "_site"
+    return built_copy(SITES / "valid" / "cross-refs", tmp_path_factory.mktemp("x") / "site") / "_site"
 
 
 def card(html: str, text: str) -> str:

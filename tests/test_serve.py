@@ -8,6 +8,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from conftest import copy_site
@@ -17,6 +19,21 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextmanager
+def serving(site: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``thread serve`` on ``site`` at a free port: its base URL and process, stopped after.
+    The process's output (stdout and stderr) stays readable once the block has ended."""
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--root", str(site),
+                               "--port", str(port)], stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    try:
+        yield f"http://127.0.0.1:{port}/", server
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def wait_for(url: str, deadline: float) -> str:
@@ -42,13 +59,8 @@ def stamps(folder: Path) -> dict[str, tuple[int, int]]:
 
 def test_serve_rebuilds_on_edit_and_signals_reload(tmp_path: Path) -> None:
     site = copy_site(tmp_path / "site")
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--root", str(site),
-                               "--port", str(port)], stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
-    try:
+    with serving(site) as (base, _server):
         deadline = time.monotonic() + 30
-        base = f"http://127.0.0.1:{port}/"
         page = wait_for(base + "demo/first/", deadline)
         assert 'new EventSource("/__livereload")' in page
         events = urllib.request.urlopen(base + "__livereload", timeout=20)
@@ -70,9 +82,6 @@ def test_serve_rebuilds_on_edit_and_signals_reload(tmp_path: Path) -> None:
             "demo/feed.xml", "feed.xml", "demo/second/index.html"}
         assert {p for p in before if not p.startswith("pagefind/")} == {
             p for p in after if not p.startswith("pagefind/")}
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     # the deployable build has no live-reload script
     result = subprocess.run([sys.executable, "-m", "generator", "build", "--root", str(site)],
                             capture_output=True, text=True, check=False)

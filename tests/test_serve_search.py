@@ -3,25 +3,18 @@ after (Pagefind runs once the browser has been told)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 from test_search_shards import edit, search_site
-from test_serve import free_port, stamps, wait_for
+from test_serve import serving, stamps, wait_for
 
 
 def test_the_page_reloads_before_the_search_index_is_updated(tmp_path: Path) -> None:
     site = search_site(tmp_path / "site")
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--root", str(site),
-                               "--port", str(port)], stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
-    try:
+    with serving(site) as (base, server):
         deadline = time.monotonic() + 60
-        base = f"http://127.0.0.1:{port}/"
         wait_for(base + "many/part-05/", deadline)
         events = urllib.request.urlopen(base + "__livereload", timeout=30)
         time.sleep(0.5)  # the watcher is running once the first page was served
@@ -38,8 +31,5 @@ def test_the_page_reloads_before_the_search_index_is_updated(tmp_path: Path) -> 
         changed = [path for path in after if before.get(path) != after[path]]
         assert changed, "the search index was not updated"
         assert min(after[path][1] for path in changed) > told  # after the reload event
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     output = server.stdout.read()
     assert "Traceback" not in output and "failed" not in output.lower()

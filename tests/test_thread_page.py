@@ -9,15 +9,12 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import copy_demo, copy_site, thread_cli
+from conftest import SITES, built_copy, copy_demo, copy_site, thread_cli
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
-    site = copy_site(tmp_path_factory.mktemp("t") / "site", base="cross-refs")
-    result = thread_cli("build", "--root", site)
-    assert result.exit_code == 0, result.output
-    return site / "_site"
+    return built_copy(SITES / "valid" / "cross-refs", tmp_path_factory.mktemp("t") / "site") / "_site"
 
 
 def entries(html: str) -> dict[str, str]:

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -113,21 +114,27 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> pipeline.Build:
     return pipeline.run(REPO, out=tmp_path_factory.mktemp("browser") / "site")
 
 
-@pytest.fixture(scope="package")
-def site(built_site: pipeline.Build) -> Iterator[Site]:
-    base_path = urlsplit(built_site.config.base_url).path or "/"
+@contextmanager
+def serve_folder(folder: Path, base_path: str) -> Iterator[str]:
+    """``folder`` served on 127.0.0.1 under ``base_path`` (as a host would serve the site);
+    yields the server's origin, ``http://127.0.0.1:PORT``. Stopped after the block."""
     handler = type("Handler", (SiteHandler,), {"base_path": base_path})
     server = ThreadingHTTPServer(("127.0.0.1", 0),
-                                 functools.partial(handler, directory=str(built_site.out_dir)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+                                 functools.partial(handler, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield Site(built_site.out_dir, f"http://127.0.0.1:{server.server_port}", base_path,
-                   page_types(built_site),
-                   [a.url for t in built_site.content.threads for a in t.articles])
+        yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="package")
+def site(built_site: pipeline.Build) -> Iterator[Site]:
+    base_path = urlsplit(built_site.config.base_url).path or "/"
+    with serve_folder(built_site.out_dir, base_path) as origin:
+        yield Site(built_site.out_dir, origin, base_path, page_types(built_site),
+                   [a.url for t in built_site.content.threads for a in t.articles])
 
 
 @pytest.fixture(scope="package")

@@ -6,20 +6,17 @@ Screenshots of the whole page at a phone's and a laptop's width land in
 
 from __future__ import annotations
 
-import functools
 import io
 import json
 import subprocess
-import threading
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 
 import pytest
 from PIL import Image
 
 from generator import build as pipeline
 
-from .conftest import REPO, WIDTHS, SiteHandler, ensure_installed
+from .conftest import REPO, WIDTHS, ensure_installed, serve_folder
 from .test_html_valid import JAVA, vnu_jar
 
 pytestmark = pytest.mark.browser
@@ -36,16 +33,8 @@ def maths_site(tmp_path_factory: pytest.TempPathFactory) -> pipeline.Build:
 @pytest.fixture(scope="module")
 def maths_url(maths_site: pipeline.Build) -> Iterator[str]:
     """The fixture site, served under its base path; the formulas page's URL."""
-    built = maths_site
-    handler = type("Handler", (SiteHandler,), {"base_path": "/maths/"})
-    server = ThreadingHTTPServer(("127.0.0.1", 0),
-                                 functools.partial(handler, directory=str(built.out_dir)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/maths/{PAGE}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_folder(maths_site.out_dir, "/maths/") as origin:
+        yield f"{origin}/maths/{PAGE}"
 
 
 @pytest.fixture(scope="module")

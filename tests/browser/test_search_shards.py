@@ -8,9 +8,7 @@ longest indexed word it starts with)."""
 
 from __future__ import annotations
 
-import functools
 import shutil
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +19,7 @@ from test_search_shards import WORDS, edit, search_site
 
 from generator import search
 
-from .conftest import SiteHandler
+from .conftest import serve_folder
 from .visit import Visit, open_page, record
 
 pytestmark = pytest.mark.browser
@@ -50,17 +48,8 @@ SEARCH = """async ([bundle, baseUrl, queries]) => {
 @contextmanager
 def served(folder: Path) -> Iterator[str]:
     """``folder`` served on 127.0.0.1 under the fixture's base path; yields the site's URL."""
-    from http.server import ThreadingHTTPServer
-
-    handler = type("Handler", (SiteHandler,), {"base_path": BASE_PATH})
-    server = ThreadingHTTPServer(("127.0.0.1", 0),
-                                 functools.partial(handler, directory=str(folder)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}{BASE_PATH}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_folder(folder, BASE_PATH) as origin:
+        yield origin + BASE_PATH
 
 
 def found(browser, folder: Path) -> dict[str, list[str]]:
