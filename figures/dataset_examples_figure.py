@@ -115,7 +115,7 @@ def _unit_examples(data, rows: list[list], field, crop: str, side: int, fill) ->
     for (value, index, y, x), image in zip(rows, images, strict=True):
         box = field.box(y, x) if crop == "receptive-field" else (0, 0, side)
         examples.append({"tile": cut(image, box, fill).permute(1, 2, 0).numpy(),
-                         "record": {**data.describe(index), "value": value, "position": [y, x],
+                         "record": {**data.describe(index, box), "value": value, "position": [y, x],
                                     "box": list(box)}})
     return examples
 

@@ -40,10 +40,14 @@ class Procedural:
 
         return torch.stack([draw(self.seed, i, self.side) for i in ids])
 
-    def describe(self, index: int) -> dict:
-        from figures.procedural import label
+    def describe(self, index: int, box: tuple[int, int, int] | None = None) -> dict:
+        """Image ``index``'s label; with a crop ``box``, also what part of a curve the crop
+        shows (``in_crop``: the orientation of the arc inside it, and its length)."""
+        from figures.procedural import in_crop, label
 
-        return {"id": index, **label(self.seed, index, self.side)}
+        found = {"id": index, **label(self.seed, index, self.side)}
+        seen = in_crop(found, box, self.side) if box is not None else None
+        return {**found, "in_crop": seen} if seen is not None else found
 
 
 @dataclass
@@ -72,7 +76,8 @@ class Folder:
         array = np.asarray(fitted, dtype=np.float32) / 255.0
         return torch.from_numpy(array.copy()).permute(2, 0, 1)
 
-    def describe(self, index: int) -> dict:
+    def describe(self, index: int, box: tuple[int, int, int] | None = None) -> dict:
+        """Image ``index``'s path (a folder has no labels, so a crop adds nothing)."""
         return {"id": index, "path": self.files[index][0]}
 
 

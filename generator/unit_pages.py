@@ -191,12 +191,15 @@ def _examples(jobs: UnitJobs, shard: Shard, position: int) -> Examples | None:
 
 def example_label(record: dict) -> str:
     """A short name for an example's image: a folder image's path, a procedural image's kind
-    and orientation."""
+    and orientation, and for a curve cut by the crop, the orientation of the part it shows."""
     if "path" in record:
         return str(record["path"])
     words = [str(record["kind"])] if "kind" in record else []
     if isinstance(record.get("orientation"), (int, float)):
         words.append(f"{record['orientation']:.0f}°")
+        seen = (record.get("in_crop") or {}).get("orientation")
+        if isinstance(seen, (int, float)) and f"{seen:.0f}" != f"{record['orientation']:.0f}":
+            words.append(f"({seen:.0f}° in the crop)")
     return " ".join(words) or f"image {record['id']}"
 
 

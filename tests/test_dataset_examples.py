@@ -101,8 +101,15 @@ def planted_scan():
     from figures.planted import planted_model
     from figures.scan import scan
 
-    model, data = planted_model(), Procedural(512, 0, 32)
+    model, data = planted_model(), Procedural(SCANNED, 0, 32)
     return model, data, scan(model, data, ["relu1", "relu2"], 0, len(data), 9, 64)
+
+
+SCANNED = 4096
+"""Images in the ground-truth scan (1 s here): a quarter are curves, so each curve unit's ±22.5°
+window holds ~128 to choose its nine from. Near its peak a unit's response falls slowly (0.78 at
+2° off, 0.76 at 23°), so with fewer in the window the ninth best is a marginal one: at 2,048
+images 70-71/72 on seeds 0-3, at 4,096 72/72 on seeds 0-9."""
 
 
 def _orientation(crops) -> float:
@@ -137,90 +144,94 @@ def test_edge_units_top_crops_have_the_planted_orientation(planted_scan) -> None
         assert error <= 15, f"edge unit {unit}: top-9 crops are {error:.1f}° off"
 
 
+def _curve_rows(planted_scan):
+    """Per curve unit: (planted orientation, [(label with its crop's ``in_crop``, value)])."""
+    from figures.planted import GROUND_TRUTH
+    from figures.scan import receptive_field
+
+    model, data, found = planted_scan
+    field = receptive_field(model, GROUND_TRUTH.curve_layer, data.side)
+    for unit, rows in enumerate(found["layers"]["relu2"]["positive"]):
+        yield GROUND_TRUTH.curve_orientations[unit], [
+            data.describe(index, field.box(y, x)) for _, index, y, x in rows]
+
+
 @pytest.mark.torch
 def test_curve_units_examples_are_tuned_to_the_planted_orientation(planted_scan) -> None:
-    """The curves among each curve unit's top-9 lie far nearer its planted orientation than
-    chance (90° on average), and curves are most of the top examples overall."""
+    """The curves among each curve unit's top-9 show, in the crop, an arc far nearer the planted
+    orientation than chance (90° on average), and curves are most of the top examples."""
     from figures.featureviz import angle_difference
-    from figures.planted import GROUND_TRUTH
 
-    _, data, found = planted_scan
     errors, kinds = [], []
-    for unit, rows in enumerate(found["layers"]["relu2"]["positive"]):
-        labels = [data.describe(row[1]) for row in rows]
+    for planted, labels in _curve_rows(planted_scan):
         kinds += [label["kind"] for label in labels]
-        errors += [angle_difference(label["orientation"], GROUND_TRUTH.curve_orientations[unit],
-                                    360) for label in labels if label["kind"] == "curve"]
+        errors += [angle_difference(label["in_crop"]["orientation"], planted, 360)
+                   for label in labels if "in_crop" in label]
     errors.sort()
-    assert errors[len(errors) // 2] < 45
+    assert errors[len(errors) // 2] < 30, errors
     assert kinds.count("curve") > len(kinds) / 2
 
 
-# Why the issue's criterion fails (measured with this fixture's 512 images, seed 0): 17 of the
-# 72 top-9 examples are curves within 22.5° of their unit (16/72 on 512 images of seed 1); the
-# others are lines and edges tangent to the arc at its apex, and curves 30-60° away. The
-# contrast of a stimulus (0.5-1.0) scales every response of this linear stage, so a strong
-# straight line outranks a faint curve. Re-wiring conv2 does not get there: hand-set kernels
-# from curve templates with the tangent line, the opposite arc and the ±45° arcs inhibiting
-# reached at most 40/72 (35/72 on seed 1); even kernels fitted by gradient descent to this
-# ranking on 3,072 other procedural images (seed 7; 72/72 there) scored 53/72 (5×5) and 54/72
-# (7×7) on this fixture.
-# Dividing conv2 by its window's edge energy (divisive normalisation, as InceptionV1's LRN:
-# the unit becomes a cosine, blind to contrast) with matched arc templates for weights gets
-# 59/72 here (54/72 on seed 1, 55-62/72 on seeds 2-4); kernels fitted by gradient descent
-# under the same normalisation (2,048 images of seed 7) 55-62/72 on seeds 0 and 1. Tangent
-# lines are gone; what remains is curves 23-35° away, ranked among those 10-20° away. It
-# also breaks the feature-viz checks (relu2's channel visualisation at 65-94 % of the best
-# example, 10 of tests/test_featureviz_quality.py's arc tests), so it is not in the model;
-# branch s6-curve16-normalised-experiment has it.
-# One convolution over the pooled edge units cannot be that selective. Another nonlinear stage
-# (early curves → curves, as InceptionV1's 3a → 3b) would change the planted model's
-# architecture, and a simple one is not enough either: the minimum of the normalised unit and
-# its ±45° neighbours where the arc's flanks lie (a hand-wired AND) gave 59/72 (52/72, seed 1).
-# The criterion is near what any template can do on this dataset: normalised cross-correlation
-# of the raw pixels with the drawn arc itself (7 radii, 21 px windows, no model) scores 71/72
-# (70/72 on seed 1); its misses are curves 22.9°, 23.8° and 30° away.
+# Issue 16's criterion, read by the crop: a unit sees its receptive field, not the whole image,
+# and a 120° arc holds every normal within 60° of its label's, so a crop beside the apex shows
+# a curve turned by up to 60° (figures.procedural.in_crop; unit pages name it). Even a
+# model-free matcher of the drawn arc on raw pixels missed 1-2/72 by the whole-image label.
+# bench/curve_ground_truth.py measures it (4,096 images, seeds 0-2; 2026-12-01):
+# - the planted (linear) curve units: 20-29/72 by the crop. The response of a sum of edges
+#   scales with contrast (0.5-1.0 here), so lines and edges at high contrast tangent to the
+#   arc outrank faint curves (14-20 of the 72 are not curves).
+# - a contrast-normalised variant (matched arc templates, radius 6 px, 7x7 on the pooled edges,
+#   divided by the window's edge energy: a cosine): 72/72 by the crop on seeds 0-9 (62-70/72
+#   by the whole label). Not adopted: its channel-objective icons become textures of parallel
+#   stripes (2/8 match their arc at the unit pages' settings, against 7/8 now), which undoes
+#   issue 17's readable curve icons. Earlier linear re-wirings reached at most 54/72.
 @pytest.mark.torch
-@pytest.mark.xfail(strict=True, reason="measured: 17/72 of the curve units' top-9 are curves "
-                   "within 22.5° (lines and edges tangent at the apex outrank faint curves); "
-                   "a re-wired linear stage reached 40/72, one fitted on other images 53/72, "
-                   "energy-normalised matched templates 59/72 (see the comment above)")
+@pytest.mark.xfail(strict=True, reason="measured: 20-29/72 of the linear curve units' top-9 are "
+                   "curves within 22.5° in the crop; a contrast-normalised variant gets 72/72 "
+                   "but unreadable channel icons (bench/curve_ground_truth.py)")
 def test_curve_units_top_examples_are_all_curves_within_22_5_degrees(planted_scan) -> None:
+    """Issue 16's ground truth: each curve unit's top-9 are curves, and the arc each crop shows
+    (:func:`figures.procedural.in_crop`) is within 22.5° of the planted orientation."""
     from figures.featureviz import angle_difference
-    from figures.planted import GROUND_TRUTH
 
-    _, data, found = planted_scan
-    for unit, rows in enumerate(found["layers"]["relu2"]["positive"]):
-        for label in (data.describe(row[1]) for row in rows):
-            assert label["kind"] == "curve"
-            assert angle_difference(label["orientation"], GROUND_TRUTH.curve_orientations[unit],
-                                    360) <= 22.5
+    for planted, labels in _curve_rows(planted_scan):
+        for label in labels:
+            assert label["kind"] == "curve", (planted, label)
+            assert angle_difference(label["in_crop"]["orientation"], planted, 360) <= 22.5, \
+                (planted, label)
 
 
 @pytest.mark.torch
 def test_feature_viz_reaches_the_best_dataset_example(planted_scan) -> None:
-    """The usual sanity check: each unit's optimised input (channel objective, the one unit
-    pages show) activates it, max over positions, about as much as its best dataset example.
-    The table is printed per unit (``pytest -s``). Measured (96 steps, 32 px): relu2 above
-    the best example for 7 of 8 units (unit 5: 2.71 vs 3.15), relu1 at 91-98 % of it (the
-    channel objective optimises the mean over positions, the ranking uses the maximum);
-    hence the 85 % floor. The strict comparison is reported, not asserted."""
+    """The usual sanity check: each unit's optimised input activates it at least as much as its
+    best dataset example does. Dataset examples are ranked by one position's activation (the
+    maximum over positions), so the strict comparison is with the ``neuron`` objective, which
+    optimises one position; the ``channel`` objective (the unit pages' icons: a texture that
+    excites every position at once) must come within 5 %. The table is printed (``pytest -s``).
+    Measured (32 px, 256 steps, no transforms; 2026-12-01): relu1 neuron 2.03-2.29, channel
+    2.04-2.22, best examples 1.99-2.07; relu2 neuron 4.99-5.83, channel 3.54-4.40, best
+    examples 2.82-3.74. At 96 steps relu1:4's neuron image stopped at 1.96."""
     from figures.featureviz import layer_output, render
 
     model, _, found = planted_scan
     report = []
+    units = list(range(8))
     for layer in ("relu1", "relu2"):
-        units = list(range(8))
-        images = render(model, layer, units, size=32, steps=96, transforms="none")
-        acts = layer_output(model, layer, images)
+        reached = {}
+        for objective in ("neuron", "channel"):
+            images = render(model, layer, units, size=32, steps=256, transforms="none",
+                            objective=objective)
+            acts = layer_output(model, layer, images)
+            reached[objective] = [float(acts[unit, unit].max()) for unit in units]
         for unit in units:
-            viz = float(acts[unit, unit].max())
             best = found["layers"][layer]["positive"][unit][0][0]
-            report.append((f"{layer}:{unit}", viz, best))
-    print("\nunit       feature-viz  best example")
-    for name, viz, best in report:
-        print(f"{name:10} {viz:11.2f}  {best:12.2f}")
-    assert all(viz >= 0.85 * best for _, viz, best in report), report
+            report.append((f"{layer}:{unit}", reached["neuron"][unit], reached["channel"][unit],
+                           best))
+    print("\nunit       neuron  channel  best example")
+    for name, neuron, channel, best in report:
+        print(f"{name:10} {neuron:6.2f}  {channel:7.2f}  {best:12.2f}")
+    assert all(neuron >= best for _, neuron, _, best in report), report
+    assert all(channel >= 0.95 * best for _, _, channel, best in report), report
 
 
 @pytest.mark.torch
