@@ -7,9 +7,9 @@ grey strokes has units that respond to colours and polarities it never saw, and 
 visualisations are speckle: issue 17). Units that die during training are revived
 (:func:`revive`), and firing on blank images is penalised (:func:`blank_activity`: units that
 detect the absence of a feature have noise for a feature visualisation). Training is seeded
-and takes about a minute of one CPU core; the weights are cached in the figure store
-(``figures/store/models/``) under a key hashing the recipe and the source of this module and
-of the stimuli, so it trains once.
+and takes about a minute of one CPU core. The weights of :data:`RECIPE` are shipped
+(:data:`SHIPPED`, under a key hashing the recipe and the source of this module and of the
+stimuli); other recipes train once into the figure store (``figures/store/models/``).
 """
 
 from __future__ import annotations
@@ -46,9 +46,10 @@ class Recipe:
     seed: int = 2
     """Seed 2: of seeds 0-2 with this recipe, the one with the fewest failing icons in the
     quality tests (tests/test_featureviz_quality_trained.py, render learning rate 0.05): one
-    flat ``relu2`` channel icon; seeds 0 and 1 leave 8 and 8 flat (units that grey starting
-    images barely excite, a side effect of :func:`blank_activity`; at learning rate 0.1 seed 0
-    has one noise icon at 0.31, seed 1 two flat, seed 2 none)."""
+    flat ``relu2`` channel icon; seeds 0 and 1 leave 8 and 8 flat (at learning rate 0.1 seed 0
+    has one noise icon at 0.31, seed 1 two flat, seed 2 none). Those flat icons were weak
+    units (see :attr:`blank`), a side effect of the blank penalty at its earlier weight 1.0;
+    measured then on AVX-512 with one thread, and seed 2 trained elsewhere had 4-7 of them."""
     revive_every: int = 50
     revive_until: float = 0.75
     """Dead units are revived every ``revive_every`` steps in the first ``revive_until`` of
@@ -57,8 +58,14 @@ class Recipe:
     """Largest standard deviation of the Gaussian pixel noise added to a training image (0.1
     before; with the blank penalty at seed 0 and render learning rate 0.1: one noise icon at
     0.04, three at 0.1, and two units dead)."""
-    blank: float = 1.0
-    """Weight of the penalty on firing on blank images (:func:`blank_activity`)."""
+    blank: float = 0.3
+    """Weight of the penalty on firing on blank images (:func:`blank_activity`). Measured at
+    seed 2, one thread, icons at 64 px / 64 steps (2026-12-02; *weak*: a unit whose peak on
+    procedural images is under 5 % of its layer's median peak, whose icon cannot excite it and
+    is grey): 1.0 left 7 of 32 ``relu2`` units weak (accuracy 0.83); 0.5 four (0.85); 0.3 one,
+    ``relu2:10`` (0.84), and no noise icon; 0.1 one ``relu3`` unit weak, two ``relu1``
+    channel icons flat and two ``relu2`` icons noise (0.87); the penalty on ``relu3`` alone
+    six ``relu3`` units weak and three ``relu2`` icons noise."""
 
 
 RECIPE = Recipe()
@@ -143,9 +150,24 @@ def batch(rng: random.Random, recipe: Recipe) -> tuple[torch.Tensor, torch.Tenso
 
 
 def train(recipe: Recipe = RECIPE) -> TrainedCNN:
-    """Train from scratch on CPU, deterministically for a given recipe (Adam, one-cycle
-    learning-rate schedule peaking at ``recipe.lr``; dead units revived, :func:`revive`;
-    firing on blank images penalised, :func:`blank_activity`)."""
+    """Train from scratch on CPU, on one thread (Adam, one-cycle learning-rate schedule
+    peaking at ``recipe.lr``; dead units revived, :func:`revive`; firing on blank images
+    penalised, :func:`blank_activity`).
+
+    Deterministic for a given recipe on a given kind of CPU, not across them: the float sums
+    of 1,200 steps depend on the thread count and on the CPU's vector instructions (measured
+    with this recipe: one thread against two, or AVX-512 against AVX2 kernels,
+    ``ATEN_CPU_CAPABILITY=avx2``, gave weights up to 1.1 apart and different weak units). One
+    thread fixes the first; :data:`SHIPPED` fixes the second."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return _train(recipe)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _train(recipe: Recipe) -> TrainedCNN:
     with torch.random.fork_rng():
         torch.manual_seed(recipe.seed)
         model = TrainedCNN()
@@ -226,22 +248,39 @@ def recipe_key(recipe: Recipe) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+SHIPPED = Path(__file__).parent / "weights"
+"""The released weights of :data:`RECIPE`, committed (``trained-cnn-<recipe key>.pt``, 68 kB):
+every checkout and CI machine loads the same weights, so its figures and quality tests do not
+depend on the CPU that trained them (:func:`train`). Made by ``python -m figures.trained``
+whenever the recipe or this module changes (tests/test_trained_weights.py says so)."""
+
+
+def weights_name(recipe: Recipe) -> str:
+    return f"trained-cnn-{recipe_key(recipe)}.pt"
+
+
 def load_or_train(recipe: Recipe, cache: Path) -> TrainedCNN:
-    """The cached weights for ``recipe`` if present, else train and cache them atomically."""
-    path = cache / f"trained-cnn-{recipe_key(recipe)}.pt"
-    if path.is_file():
-        model = TrainedCNN()
-        model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
-        return model.eval()
+    """The shipped or cached weights for ``recipe`` if present, else train and cache them
+    atomically."""
+    for path in (SHIPPED / weights_name(recipe), cache / weights_name(recipe)):
+        if path.is_file():
+            model = TrainedCNN()
+            model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+            return model.eval()
     model = train(recipe)
-    cache.mkdir(parents=True, exist_ok=True)
+    save(model, cache / weights_name(recipe))
+    return model
+
+
+def save(model: TrainedCNN, path: Path) -> None:
+    """Write ``model``'s state dict to ``path`` atomically (a temporary file, then a rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     torch.save(model.state_dict(), buffer)
-    handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=cache)
+    handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
     with os.fdopen(handle, "wb") as file:
         file.write(buffer.getvalue())
     os.replace(temporary, path)
-    return model
 
 
 def default_cache(root: Path | None = None) -> Path:
@@ -252,3 +291,18 @@ def default_cache(root: Path | None = None) -> Path:
 def trained_cnn(root: Path | None = None) -> TrainedCNN:
     """Factory for ``builtin:trained-cnn``; weights are cached in the site's figure store."""
     return load_or_train(RECIPE, default_cache(root))
+
+
+def release() -> Path:
+    """Train :data:`RECIPE` and write it to :data:`SHIPPED`, removing released weights of
+    earlier recipes: ``python -m figures.trained`` (about a minute)."""
+    path = SHIPPED / weights_name(RECIPE)
+    save(train(RECIPE), path)
+    for stale in SHIPPED.glob("trained-cnn-*.pt"):
+        if stale != path:
+            stale.unlink()
+    return path
+
+
+if __name__ == "__main__":
+    print(release())

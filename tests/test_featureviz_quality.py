@@ -2,9 +2,11 @@
 
 Thresholds, and the measurements they were chosen from (CPU, seed 0, standard transforms):
 
-- **not flat**: pixel standard deviation ≥ :data:`STD_FLOOR` = 0.05. The flat grey icons of
+- **not flat**: pixel standard deviation ≥ :data:`STD_FLOOR` = 0.075. The flat grey icons of
   issue 17 measured 0.002-0.003 (the trained CNN's neuron icons, before the redirected ReLU);
-  after the fix the weakest planted icon measures 0.09 (``relu3``, neuron, 64 px).
+  grey icons of nearly dead trained units, the starting noise grown by 64 steps, 0.042-0.063
+  (2026-12-02: the floor was 0.05 and let six of them pass); the weakest planted icon measures
+  0.09 (``relu3``, neuron, 64 px), the weakest readable trained one 0.116.
 - **not noise**: fraction of spectral energy above half the Nyquist frequency ≤
   :data:`HF_CEILING` = 0.30. White noise measures 0.80, the trained CNN's ``relu2`` speckle
   textures of issue 17 0.36-0.39; the planted icons 0.02-0.24 (their edge units' Gabors have a
@@ -46,7 +48,7 @@ from generator.units import ICON
 
 pytestmark = pytest.mark.torch
 
-STD_FLOOR = 0.05
+STD_FLOOR = 0.075
 HF_CEILING = 0.30
 UNITS = list(range(8))
 LAYERS = ["relu1", "conv2", "relu2", "relu3"]
