@@ -5,8 +5,9 @@ its peak memory as the dataset grows.
     .venv/bin/python bench/dataset_scan.py --images 4096 --inception-images 512 \\
         --memory-sizes 1000 10000 100000                      # a bigger run
 
-Models: the built-in trained CNN (figures/trained.py; its cached weights if the demo store
-holds them, else the same architecture with seeded random weights: the speed is the same) at
+Models: the built-in trained CNN (figures/trained.py; its shipped weights, or with another
+recipe its cached ones, else the same architecture with seeded random weights: the speed is
+the same) at
 ``relu1``, ``relu2``, ``relu3`` on 32-px images, and InceptionV1's architecture with random
 weights (lucent's ``inceptionv1()``, nothing downloaded) at ``mixed3b`` on 224-px images. The
 images are ``builtin:procedural``'s, drawn once and kept in memory so both contestants time the
@@ -42,17 +43,18 @@ sys.path.insert(0, str(ROOT))
 
 
 def trained_model():
-    """The trained CNN: cached weights when the demo store has them, else seeded random ones."""
+    """The trained CNN: shipped or cached weights when there are some, else seeded random ones."""
     import torch
 
-    from figures.trained import RECIPE, TrainedCNN, default_cache, recipe_key
+    from figures.trained import RECIPE, SHIPPED, TrainedCNN, default_cache, weights_name
 
-    path = default_cache(ROOT) / f"trained-cnn-{recipe_key(RECIPE)}.pt"
+    found = [path for path in (SHIPPED / weights_name(RECIPE), default_cache(ROOT) /
+                               weights_name(RECIPE)) if path.is_file()]
     torch.manual_seed(0)
     model = TrainedCNN()
-    if path.is_file():
-        model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
-    return model.eval(), "trained" if path.is_file() else "random"
+    if found:
+        model.load_state_dict(torch.load(found[0], map_location="cpu", weights_only=True))
+    return model.eval(), "trained" if found else "random"
 
 
 def inception_model():

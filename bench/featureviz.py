@@ -11,8 +11,8 @@ and its rate extrapolated (it is linear in units). Activation is each unit's cha
 final image, without transforms; the table gives ours / lucent's over the units both rendered
 (min and mean).
 
-Models: ``trained`` is the built-in trained CNN (trained once, cached under
-figures/store/models/); ``inception`` is InceptionV1's architecture (lucent's) with random
+Models: ``trained`` is the built-in trained CNN (its shipped weights,
+figures/weights/); ``inception`` is InceptionV1's architecture (lucent's) with random
 weights — the speed does not depend on the weights. Runs on CPU unless --device says otherwise.
 """
 
