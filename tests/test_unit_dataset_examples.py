@@ -131,7 +131,8 @@ LAYOUT = """() => {
 def test_the_examples_grid_is_readable_at_phone_and_desktop_widths(built, width: int) -> None:
     """Chromium at 360 and 1280 px: nine tiles of at least 48 CSS px, each with its value under
     it, inside the viewport (rows wrap, nothing scrolls sideways); at 1280 px the grid sits
-    beside the feature visualisation, at 360 px below it. Screenshots land in
+    beside the feature visualisation, at 360 px below it; a tap on the caption's "What each image
+    shows" lists what each crop shows (a tooltip needs a mouse). Screenshots land in
     test-output/browser/unit-examples-WIDTH.png."""
     from playwright.sync_api import sync_playwright
 
@@ -148,6 +149,10 @@ def test_the_examples_grid_is_readable_at_phone_and_desktop_widths(built, width:
             page.wait_for_function("[...document.images].every(i => i.complete)")
             layout = page.evaluate(LAYOUT)
             page.locator(".unit-pair").screenshot(path=OUTPUT / f"unit-examples-{width}.png")
+            listed = page.locator(".example-list li")
+            closed = listed.first.is_visible()
+            page.locator(".example-list summary").click()  # a tap: no hover on a phone
+            shown = [(item.inner_text(), item.bounding_box()) for item in listed.all()]
         finally:
             browser.close()
     tiles = layout["tiles"]
@@ -156,6 +161,9 @@ def test_the_examples_grid_is_readable_at_phone_and_desktop_widths(built, width:
     assert layout["scroll"] <= layout["inner"]
     assert all(t["left"] >= 0 and t["right"] <= layout["inner"] for t in tiles)
     assert all(v["h"] > 0 and re.fullmatch(r"-?\d+\.\d\d", v["text"]) for v in layout["values"])
+    assert not closed and [text for text, _ in shown] == [
+        f"{title}: {value:.2f}" for title, value in _examples(page_file.read_text())]
+    assert all(box["x"] >= 0 and box["x"] + box["width"] <= layout["inner"] for _, box in shown)
     viz, first = layout["viz"], tiles[0]
     if width >= 1000:
         assert first["left"] >= viz["right"] and first["top"] < viz["bottom"]  # beside
