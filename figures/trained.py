@@ -48,7 +48,7 @@ class Recipe:
     px / 64 steps, one thread, 2026-12-02), the one with the fewest failing icons in the quality
     tests (tests/test_featureviz_quality_trained.py): one, ``relu1:14``'s channel icon (flat);
     seed 2 four (``relu2:10`` weak, ``relu1`` 4 and 8 silent), seed 3 seven, seed 1 nine, seed 0
-    twelve; accuracy 0.83, 0.84, 0.81, 0.80, 0.79. With the blank penalty at 1.0 seed 2 had
+    ten; accuracy 0.83, 0.84, 0.81, 0.80, 0.79. With the blank penalty at 1.0 seed 2 had
     been the best of seeds 0-2; its flat icons were weak units (see :attr:`blank`), 4-7 of them
     depending on the CPU that trained it."""
     revive_every: int = 50
@@ -290,7 +290,8 @@ def default_cache(root: Path | None = None) -> Path:
 
 
 def trained_cnn(root: Path | None = None) -> TrainedCNN:
-    """Factory for ``builtin:trained-cnn``; weights are cached in the site's figure store."""
+    """Factory for ``builtin:trained-cnn``: the shipped weights (another recipe's are trained
+    once and cached in the site's figure store)."""
     return load_or_train(RECIPE, default_cache(root))
 
 
