@@ -6,7 +6,7 @@ Thresholds, and the measurements they were chosen from (CPU, seed 0, standard tr
   issue 17 measured 0.002-0.003 (the trained CNN's neuron icons, before the redirected ReLU);
   grey icons of nearly dead trained units, the starting noise grown by 64 steps, 0.042-0.063
   (2026-12-02: the floor was 0.05 and let six of them pass); the weakest planted icon measures
-  0.09 (``relu3``, neuron, 64 px), the weakest readable trained one 0.116.
+  0.09 (``relu3``, neuron, 64 px), the weakest readable trained one 0.096.
 - **not noise**: fraction of spectral energy above half the Nyquist frequency ≤
   :data:`HF_CEILING` = 0.30. White noise measures 0.80, the trained CNN's ``relu2`` speckle
   textures of issue 17 0.36-0.39; the planted icons 0.02-0.24 (their edge units' Gabors have a

@@ -6,7 +6,7 @@ derivation is): **not flat**, pixel standard deviation ≥ :data:`STD_FLOOR` = 0
 noise**, fraction of spectral energy above half the Nyquist frequency ≤ :data:`HF_CEILING` =
 0.30. And one more: **the icon makes its unit fire** (its activation, read as the objective
 reads it, above zero). A unit that training left nearly dead cannot be excited by any image the
-optimiser finds; its icon is the starting noise, grown: at 128 px / 256 steps such icons
+optimiser finds; its icon is the starting noise, grown: at 256 steps (64 px) such icons
 measured std 0.09-0.11, above the floor, and are still grey to the eye.
 
 The weights are the shipped ones (figures/weights/, ``figures.trained.SHIPPED``), the same on
