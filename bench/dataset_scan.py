@@ -46,15 +46,14 @@ def trained_model():
     """The trained CNN: shipped or cached weights when there are some, else seeded random ones."""
     import torch
 
-    from figures.trained import RECIPE, SHIPPED, TrainedCNN, default_cache, weights_name
+    from figures.trained import RECIPE, TrainedCNN, default_cache, find_weights
 
-    found = [path for path in (SHIPPED / weights_name(RECIPE), default_cache(ROOT) /
-                               weights_name(RECIPE)) if path.is_file()]
+    path = find_weights(RECIPE, default_cache(ROOT))
     torch.manual_seed(0)
     model = TrainedCNN()
-    if found:
-        model.load_state_dict(torch.load(found[0], map_location="cpu", weights_only=True))
-    return model.eval(), "trained" if found else "random"
+    if path is not None:
+        model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+    return model.eval(), "random" if path is None else "trained"
 
 
 def inception_model():

@@ -260,14 +260,20 @@ def weights_name(recipe: Recipe) -> str:
     return f"trained-cnn-{recipe_key(recipe)}.pt"
 
 
+def find_weights(recipe: Recipe, cache: Path) -> Path | None:
+    """The shipped weights file for ``recipe``, else the one in ``cache``, else None."""
+    return next((path for path in (SHIPPED / weights_name(recipe), cache / weights_name(recipe))
+                 if path.is_file()), None)
+
+
 def load_or_train(recipe: Recipe, cache: Path) -> TrainedCNN:
     """The shipped or cached weights for ``recipe`` if present, else train and cache them
     atomically."""
-    for path in (SHIPPED / weights_name(recipe), cache / weights_name(recipe)):
-        if path.is_file():
-            model = TrainedCNN()
-            model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
-            return model.eval()
+    path = find_weights(recipe, cache)
+    if path is not None:
+        model = TrainedCNN()
+        model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+        return model.eval()
     model = train(recipe)
     save(model, cache / weights_name(recipe))
     return model
