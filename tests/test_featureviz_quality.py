@@ -36,6 +36,8 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from figures.featureviz import (
+    SILENT_SHARE,
+    RedirectedReLU,
     angle_difference,
     arc_match,
     dominant_orientation,
@@ -112,3 +114,16 @@ def test_curve_units_at_the_builder_defaults_show_the_planted_arc() -> None:
         assert pixel_std(image) >= STD_FLOOR
         assert high_frequency_fraction(image) <= HF_CEILING
         assert _best_arc(image) == GROUND_TRUTH.curve_orientations[unit]
+
+
+def test_an_image_that_passes_only_a_sliver_of_gradient_is_redirected() -> None:
+    """A unit firing at a few positions (a dark-colour detector on the zero padding) passes a
+    sliver of the gradient: Lucid's none-passes rule left its icon grey (SILENT_SHARE)."""
+    x = torch.full((2, 1, 50, 50), -1.0, requires_grad=True)
+    with torch.no_grad():
+        x[0, 0, 0, 0] = 1.0  # 1 of 2500 positions fires: 2 % of the gradient's norm
+        x[1, 0, :3, :3] = 1.0  # 9 positions: 6 %
+    assert 0.02 < SILENT_SHARE < 0.06
+    RedirectedReLU.apply(x).sum().mul(-1).backward()  # descent raises every position
+    assert (x.grad[0] == -1).all(), "the nearly silent image gets the raising gradient"
+    assert (x.grad[1][x[1] > 0] == -1).all() and (x.grad[1][x[1] < 0] == 0).all()

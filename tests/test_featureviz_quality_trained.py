@@ -26,7 +26,7 @@ high-frequency fraction, min-max over the layer's units, and the units that fail
 ====================  ============================  ============================  ===========
 weights of 2026-12-02 icon (64 px, 64 steps)        defaults (128 px, 256 steps)  fail
 ====================  ============================  ============================  ===========
-relu1 channel         0.003-0.331, 0.037-0.228      0.007-0.465, 0.033-0.232      14 flat
+relu1 channel         0.141-0.331, 0.037-0.168      0.397-0.465, 0.021-0.232      -
 relu1 neuron          0.120-0.176, 0.011-0.064      0.119-0.182, 0.007-0.027      -
 relu2 channel         0.212-0.327, 0.067-0.188      0.372-0.470, 0.113-0.248      -
 relu2 neuron          0.096-0.177, 0.019-0.128      0.106-0.183, 0.011-0.071      -
@@ -34,13 +34,15 @@ relu3 channel         0.240-0.304, 0.058-0.186      0.352-0.458, 0.065-0.234    
 relu3 neuron          0.134-0.195, 0.027-0.116      0.118-0.182, 0.020-0.098      -
 ====================  ============================  ============================  ===========
 
-The one failure, marked ``xfail`` (strict) in :data:`KNOWN_FAILING` with its measurement:
-``relu1:14``'s channel icon, at both settings. The unit detects dark colour (its weights sum to
--1.37, its bias is 0.15: it fires where the image is darker than about 0.1), it is not weak on
-procedural images, and its neuron icon is fine; the channel objective's image barely moves off
-the starting grey (activation 3e-5 at 128 steps). The previous weights (seed 2) had four
-failures at the icon settings: a weak ``relu2`` unit (both objectives) and two ``relu1`` dark
-detectors' channel icons, which fired only after 128 or 256 steps.
+Every unit passes. The last failure, ``relu1:14``'s channel icon (std 0.003 at the icon
+settings, 0.007 at the defaults), was a dark-colour detector (weights summing to -1.37, bias
+0.15: it fires where the image is darker than about 0.1) that fired only at a few border
+positions of the starting grey (zero padding looks dark), so 2 % of the gradient passed its
+ReLU and the redirected ReLU, then engaged only when none passed, never engaged; its image
+stayed grey. It is redirected now (figures.featureviz.SILENT_SHARE): dark blots on beige. The
+previous weights (seed 2) had four failures at the icon settings: a weak ``relu2`` unit (both
+objectives) and two ``relu1`` dark detectors' channel icons, which fired only after 128 or 256
+steps.
 
 Every unit, both objectives, at the icon settings (``generator.units.ICON``: 64 px, 64 steps):
 one batched render per (layer, objective). At the builder defaults a documented subset,
@@ -73,12 +75,6 @@ ICON_SETTINGS = (ICON["size"], ICON["steps"])
 DEFAULTS = (128, 256)
 DEFAULT_SUBSET = {"channel": ("relu2", (0, 1, 2)), "neuron": ("relu2", (0, 1, 2))}
 """Tested at the builder defaults: the layer and objectives of issue 17's complaint."""
-KNOWN_FAILING: dict[tuple[str, str], dict[int, str]] = {
-    ("relu1", "channel"): {14: "flat (std 0.003) and silent: a dark detector (weights summing "
-                               "to -1.37, bias 0.15) whose image stays grey (0.007 at the "
-                               "defaults)"},
-}
-"""Measured at the icon settings: marked ``xfail`` (strict: it fails on purpose) below."""
 
 
 @pytest.fixture(scope="module")
@@ -100,11 +96,7 @@ def _cases(layers: dict[str, int], objectives: tuple[str, ...]):
     for layer, count in layers.items():
         for objective in objectives:
             for unit in range(count):
-                known = KNOWN_FAILING.get((layer, objective), {})
-                marks = [pytest.mark.xfail(reason=f"measured: {known[unit]}", strict=True)] \
-                    if unit in known else []
-                yield pytest.param(layer, objective, unit, marks=marks,
-                                   id=f"{layer}-{objective}-{unit}")
+                yield pytest.param(layer, objective, unit, id=f"{layer}-{objective}-{unit}")
 
 
 @pytest.mark.parametrize(("layer", "objective", "unit"),
