@@ -132,7 +132,7 @@ class Resolver:
         when the caller has verified it already: a figure store entry's files)."""
         url = asset_url(source, sha256)
         if url not in self.assets:
-            self.assets[url] = Asset(source, url, *_image_size(source))
+            self.assets[url] = Asset(source, url, *_image_size(source, sha256))
         asset = self.assets[url]
         if self.current is not None:
             self.record(self.current, "asset", {"path": self.relative(source), "url": url,
@@ -308,14 +308,30 @@ def number_labels(document: Document, resolver: Resolver) -> None:
         resolver.add_label(document, kind, name, 0, {"title": title} if title else None, title)
 
 
-def _image_size(path: Path) -> tuple[int | None, int | None]:
+SIZES_KEPT = 1 << 17
+"""How many image sizes :func:`_image_size` remembers by content hash (about 20 MB at most)."""
+_sizes: dict[str, tuple[int | None, int | None]] = {}
+
+
+def _image_size(path: Path, sha256: str | None = None) -> tuple[int | None, int | None]:
+    """Width and height of an image file; ``(None, None)`` for a file Pillow cannot open.
+    A file whose verified ``sha256`` is given (a store entry's) is opened once per process: a
+    demo build opens 1,600 store images, and ``thread serve`` and the tests build again and
+    again in one process."""
+    if sha256 is not None and sha256 in _sizes:
+        return _sizes[sha256]
     try:
         from PIL import Image
 
         with Image.open(path) as image:
-            return image.size
+            size: tuple[int | None, int | None] = image.size
     except OSError:  # not an image Pillow knows (SVG, PDF): no intrinsic size
-        return None, None
+        size = None, None
+    if sha256 is not None:
+        if len(_sizes) >= SIZES_KEPT:
+            _sizes.clear()
+        _sizes[sha256] = size
+    return size
 
 
 def check_documents(documents: list, resolver: Resolver, errors: ErrorCollector) -> None:

@@ -19,6 +19,7 @@ on :attr:`Entry.digest`, the hash of the manifest's bytes (so of every file), no
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import io
 import json
@@ -408,9 +409,17 @@ def source_digest(module: str, search: list[Path]) -> str:
 
 def imported_figures_modules(module: str, path: Path) -> list[str]:
     """``figures.*`` modules named by any import in the file, at top level or in a function."""
-    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    return list(_figures_imports(module, path.name == "__init__.py",
+                                 path.read_text(encoding="utf-8")))
+
+
+@functools.lru_cache(maxsize=1024)
+def _figures_imports(module: str, is_package: bool, source: str) -> tuple[str, ...]:
+    """:func:`imported_figures_modules` of a module's source, parsed once per process (every
+    build keys its figures by their modules' imports: a third of a cached demo build's time)."""
+    package = module if is_package else module.rpartition(".")[0]
     found = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             found += [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -419,7 +428,7 @@ def imported_figures_modules(module: str, path: Path) -> list[str]:
                 anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join(anchor + ([base] if base else []))
             found += [base] + [f"{base}.{alias.name}" for alias in node.names]
-    return [name for name in found if name == "figures" or name.startswith("figures.")]
+    return tuple(name for name in found if name == "figures" or name.startswith("figures."))
 
 
 def file_digest(path: Path) -> str:
