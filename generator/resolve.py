@@ -308,8 +308,9 @@ def number_labels(document: Document, resolver: Resolver) -> None:
         resolver.add_label(document, kind, name, 0, {"title": title} if title else None, title)
 
 
-SIZES_KEPT = 1 << 17
-"""How many image sizes :func:`_image_size` remembers by content hash (about 20 MB at most)."""
+SIZES_KEPT = 1 << 16
+"""How many image sizes :func:`_image_size` remembers by content hash (about 16 MB at most;
+the demo's pages use 1,600 store images); past it the memory starts again."""
 _sizes: dict[str, tuple[int | None, int | None]] = {}
 
 

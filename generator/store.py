@@ -416,7 +416,7 @@ def imported_figures_modules(module: str, path: Path) -> list[str]:
 @functools.lru_cache(maxsize=1024)
 def _figures_imports(module: str, is_package: bool, source: str) -> tuple[str, ...]:
     """:func:`imported_figures_modules` of a module's source, parsed once per process (every
-    build keys its figures by their modules' imports: a third of a cached demo build's time)."""
+    build keys its figures by their modules' imports: 0.3 s of a 2.5 s cached demo build)."""
     package = module if is_package else module.rpartition(".")[0]
     found = []
     for node in ast.walk(ast.parse(source)):
