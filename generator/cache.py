@@ -270,6 +270,18 @@ def _version(name: str) -> str:
         return "-"
 
 
+@functools.lru_cache(maxsize=1024)
+def _referenced_templates(source: str) -> tuple[str | None, ...]:
+    """The templates a template's source extends, includes or imports (None: a computed name,
+    or a source that does not parse), parsed once per distinct source in this process."""
+    from jinja2 import Environment, TemplateSyntaxError, meta
+
+    try:
+        return tuple(meta.find_referenced_templates(Environment().parse(source)))
+    except TemplateSyntaxError:
+        return (None,)
+
+
 class Templates:
     """Digests of the theme's templates and which templates each page template pulls in."""
 
@@ -282,10 +294,8 @@ class Templates:
     def closure(self, name: str) -> frozenset[str]:
         """``name`` and every template it extends, includes or imports, transitively."""
         if name not in self._closures:
-            from jinja2 import Environment, TemplateSyntaxError, meta
-
             seen: set[str] = set()
-            todo, env = [name, CARDS], Environment()
+            todo = [name, CARDS]
             while todo:
                 current = todo.pop()
                 if current in seen:
@@ -295,9 +305,10 @@ class Templates:
                     continue
                 try:
                     source = (self.folder / current).read_text(encoding="utf-8")
-                    referenced = list(meta.find_referenced_templates(env.parse(source)))
-                except (OSError, TemplateSyntaxError):
-                    referenced = [None]
+                except OSError:
+                    referenced: tuple[str | None, ...] = (None,)
+                else:
+                    referenced = _referenced_templates(source)
                 if None in referenced:  # a computed name: depend on every template
                     seen.update(self.digests)
                     break

@@ -16,6 +16,7 @@ from pathlib import Path
 from pybtex.backends.plaintext import Backend as PlainTextBackend
 from pybtex.database import BibliographyData, Entry, Person
 from pybtex.database.input.bibtex import LowLevelParser, Parser
+from pybtex.database.output.bibtex import Writer as BibtexWriter
 from pybtex.exceptions import PybtexError
 from pybtex.richtext import Text
 
@@ -227,7 +228,7 @@ def citation_bibtex(names: list[str], title: str, journal: str, year: int, url: 
         fields["doi"] = doi
     persons = {"author": [Person(_bibtex_name(n)) for n in names]}
     data = BibliographyData({citation_key(names, title, year): Entry("article", fields, persons)})
-    return data.to_string("bibtex")
+    return BibtexWriter().to_string(data)  # data.to_string("bibtex"), without the plugin lookup
 
 
 def _bibtex_name(name: str) -> str:

@@ -7,6 +7,7 @@ import posixpath
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import CodeType
 
 from jinja2 import (
     BytecodeCache,
@@ -74,12 +75,25 @@ def long_date(value: dt.date | None) -> str:
 
 
 class _CompiledTemplates(BytecodeCache):
-    """Compiled templates kept for the life of the process, for ``thread serve``, which builds
-    again after every edit: Jinja checks each template's source checksum before using them, so
-    an edited template is compiled afresh."""
+    """Compiled templates kept for the life of the process, keyed by name and source checksum.
+
+    ``thread serve`` builds again after every edit, and one process may build many sites (the
+    test suite builds hundreds of copies of the same theme): a template is compiled once per
+    distinct source, wherever its file is. An edited template has a new checksum, so it is
+    compiled afresh. Code compiled from another copy of the same source gets this file's name,
+    so errors and tracebacks point at the template that was loaded."""
 
     def __init__(self) -> None:
         self.stored: dict[str, bytes] = {}
+
+    def get_bucket(self, environment: Environment, name: str, filename: str | None,
+                   source: str) -> Bucket:
+        checksum = self.get_source_checksum(source)
+        bucket = Bucket(environment, f"{name}\0{checksum}", checksum)
+        self.load_bytecode(bucket)
+        if bucket.code is not None and filename and bucket.code.co_filename != filename:
+            bucket.code = _renamed(bucket.code, filename)
+        return bucket
 
     def load_bytecode(self, bucket: Bucket) -> None:
         if (code := self.stored.get(bucket.key)) is not None:
@@ -87,6 +101,13 @@ class _CompiledTemplates(BytecodeCache):
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         self.stored[bucket.key] = bucket.bytecode_to_string()
+
+
+def _renamed(code: CodeType, filename: str) -> CodeType:
+    """``code`` and the functions compiled inside it (blocks, macros), as if from ``filename``."""
+    consts = tuple(_renamed(c, filename) if isinstance(c, CodeType) else c
+                   for c in code.co_consts)
+    return code.replace(co_filename=filename, co_consts=consts)
 
 
 COMPILED = _CompiledTemplates()
