@@ -8,14 +8,18 @@ The fixture site (tests/sites/valid/figures/) has three builder figures: two of
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
+from multiprocessing import forkserver
 from pathlib import Path
 
 import pytest
 from conftest import SITES, built_copy, thread_cli, tree_digest
 from conftest import build_site as build
+
+from generator.jobs import worker_context
 
 FIGURES_SITE = SITES / "valid" / "figures"
 ARTICLE = "content/demo/activations.md"
@@ -172,17 +176,24 @@ def test_interrupted_writes_leave_no_entry_and_are_cleaned(site: Path) -> None:
     assert not list(store.folder.glob(".tmp-*"))
 
 
-def test_two_figure_jobs_run_at_once(tmp_path: Path) -> None:
+def test_two_figure_jobs_run_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """...in workers forked from a fork server started earlier (it imported torch once), which
+    still see the build's environment as it is now, and use their share of the cores."""
     site = tmp_path / "site"
     shutil.copytree(FIGURES_SITE, site)
     edit(site / ARTICLE, ":channel: 0\n", ":channel: 0\n:hold: 1.5\n")
     edit(site / ARTICLE, ":channel: 1\n", ":channel: 1\n:hold: 1.5\n")
+    assert worker_context().get_start_method() == "forkserver"  # Linux, as in CI
+    forkserver.ensure_running()
+    monkeypatch.setenv("THREAD_TEST_MARK", f"set after the fork server started {os.getpid()}")
     entries = [m for m in recomputed(site, "--workers", "2") if m["params"].get("hold")]
     data = [json.loads((site / "figures" / "store" / m["key"] / "data.json").read_text())
             for m in entries]
     assert len({d["pid"] for d in data}) == 2
     first, second = sorted(data, key=lambda d: d["started"])
     assert second["started"] < first["finished"], "the two jobs overlapped in time"
+    share = int(os.environ.get("OMP_NUM_THREADS", max(1, (os.cpu_count() or 1) // 2)))
+    assert [(d["mark"], d["threads"]) for d in data] == 2 * [(os.environ["THREAD_TEST_MARK"], share)]
 
 
 @pytest.mark.parametrize(("option", "message"), [

@@ -26,5 +26,6 @@ def tiny_activations(ctx: FigureContext, model: str, channel: int = 0, layer: st
         alt=f"An 8 by 8 map of channel {channel} of {layer}.",
         caption=f"Channel {channel} of `{layer}`.",
         images=[FigureImage(scaled.cpu().numpy(), pixelated=True)],
-        data={"pid": os.getpid(), "started": started, "finished": time.time()},
+        data={"pid": os.getpid(), "started": started, "finished": time.time(),
+              "threads": torch.get_num_threads(), "mark": os.environ.get("THREAD_TEST_MARK")},
     )
