@@ -149,10 +149,11 @@ def _update(batches: Iterator[Output], outputs: Output, out_dir: Path, previous:
                 stamps[rel] = old  # a page the cache reused: verified before reuse
                 continue
             data = _bytes(value)
-            if old is not None and old.digest == digest(data) and old.matches(current):
+            data_digest = digest(data)
+            if old is not None and old.digest == data_digest and old.matches(current):
                 stamps[rel] = old
                 continue
-            stamps[rel] = _write_one(journal / str(number), data)  # kept by rename
+            stamps[rel] = _write_one(journal / str(number), data, data_digest)  # kept by rename
             moves.append((rel, str(number)))
         stamps = dict(sorted(stamps.items()))
         deletions = sorted(set(previous) - set(outputs) | _strays(out_dir, outputs))
@@ -207,7 +208,7 @@ def _prune(out_dir: Path, folder: Path) -> None:
         folder = folder.parent
 
 
-def _write_one(target: Path, data: bytes) -> Stamp:
+def _write_one(target: Path, data: bytes, data_digest: str | None = None) -> Stamp:
     """Write one new file into a fresh staging or journal folder; returns its stamp. One open,
     write, chmod and stat on the descriptor: a site is thousands of small files, and each
     system call on a path counts."""
@@ -220,7 +221,7 @@ def _write_one(target: Path, data: bytes) -> Stamp:
         stat = os.fstat(fd)
     finally:
         os.close(fd)
-    return Stamp(digest(data), stat.st_size, stat.st_mtime_ns)
+    return Stamp(data_digest or digest(data), stat.st_size, stat.st_mtime_ns)
 
 
 def digest(data: bytes) -> str:
@@ -247,11 +248,6 @@ class Stamp:
 def _bytes(value: bytes | Path) -> bytes:
     """An output's content: its bytes, or the file to copy read once (hashed and written)."""
     return value.read_bytes() if isinstance(value, Path) else value
-
-
-def stamp(path: Path, data_digest: str) -> Stamp:
-    stat = os.stat(path)
-    return Stamp(data_digest, stat.st_size, stat.st_mtime_ns)
 
 
 # --- the swap and its recovery ----------------------------------------------------------------
