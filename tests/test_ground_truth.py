@@ -65,6 +65,32 @@ def test_batched_feature_viz_reaches_lucents_render_vis(planted) -> None:
         assert reached >= 0.95 * theirs
 
 
+@pytest.mark.parametrize(("kind", "per_unit"), [("channel", 1), ("neuron", 1), ("negative", 1),
+                                              ("channel", 2)])
+def test_the_batched_objective_is_lucents_per_image_objectives_summed(kind, per_unit) -> None:
+    """One gather in place of a lucent objective per image: the same loss, and bit for bit the
+    same gradients (so the same pictures), whichever unit each image asks for."""
+    from lucent.optvis import objectives
+
+    from figures.featureviz import batched_objective
+
+    units = [5, 0, 5]
+    acts = torch.randn(len(units) * per_unit, 8, 5, 7, generator=torch.Generator().manual_seed(0))
+    single = objectives.neuron if kind == "neuron" else objectives.channel
+    lucent = objectives.Objective.sum([single("relu2", unit, batch=i * per_unit + j)
+                                       for i, unit in enumerate(units) for j in range(per_unit)])
+    lucent = -1 * lucent if kind == "negative" else lucent
+    results = []
+    for objective in (lucent, batched_objective(kind, "relu2", units, per_unit)):
+        x = acts.clone().requires_grad_()
+        loss = objective({"relu2": x}.__getitem__)
+        loss.backward()
+        results.append((loss.detach(), x.grad))
+    (their_loss, theirs), (our_loss, ours) = results
+    torch.testing.assert_close(our_loss, their_loss)
+    assert torch.equal(ours, theirs) and theirs.abs().sum() > 0
+
+
 def test_feature_viz_is_deterministic_stops_early_and_removes_its_hooks(planted) -> None:
     first, second = (render(planted, "relu1", [1, 2], size=32, steps=4) for _ in "ab")
     assert torch.equal(first, second)
