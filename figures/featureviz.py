@@ -230,18 +230,53 @@ class RedirectedReLU(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
         (x,) = ctx.saved_tensors
-        true = torch.where(x > 0, grad, 0.0)
-        passed = true.flatten(1).norm(dim=1)
+        true = torch.ops.aten.threshold_backward(grad, x, 0)  # ReLU's own backward
+        # Norms per image over the other dimensions, in whatever memory layout the tensors
+        # have: flatten(1) copied each channels-last tensor first (5-10x the time of the rest).
+        per_image = tuple(range(1, x.dim()))
+        passed = torch.linalg.vector_norm(true, dim=per_image)
         # The raising gradient is part of the whole one, so its norm is at most the whole's
         # (rounding keeps that order): an image passing more than SILENT_SHARE of the whole
         # is not silent. Once every image fires (most steps), nothing more is computed.
-        if not (passed <= SILENT_SHARE * grad.flatten(1).norm(dim=1)).any():
+        if not (passed <= SILENT_SHARE * torch.linalg.vector_norm(grad, dim=per_image)).any():
             return true
         raising = torch.where((x < 0) & (grad > 0), 0.0, grad)  # descent would push x lower
-        silent = passed <= SILENT_SHARE * raising.flatten(1).norm(dim=1)
+        silent = passed <= SILENT_SHARE * torch.linalg.vector_norm(raising, dim=per_image)
         if not silent.any():
             return true
         return torch.where(silent.view(-1, *[1] * (x.dim() - 1)), raising, true)
+
+
+class LucentLeakyReLU(torch.autograd.Function):
+    """The ReLU of lucent's InceptionV1 (``RedirectedReluLayer``, what
+    ``lucent.modelzoo.inceptionv1()`` builds by default): its backward pass lets a tenth of the
+    gradient through where the input is negative, at every step. Lucent computes that with
+    boolean-mask indexing (``nonzero``, a gather and a scatter per ReLU), which was a third of
+    a feature-visualisation step on InceptionV1 on a CPU. This is the same gradient, bit for
+    bit, from one ``where``."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(x)
+        return x.clamp(min=0)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
+        (x,) = ctx.saved_tensors
+        return torch.where(x < 0, grad * 1e-1, grad)
+
+
+@contextmanager
+def lucent_relus_without_indexing(model: torch.nn.Module) -> Iterator[None]:
+    """Inside the block, lucent's leaky InceptionV1 ReLUs back-propagate as
+    :class:`LucentLeakyReLU` (the same gradient, faster); the hooks are removed after."""
+    handles = [m.register_forward_hook(lambda _m, inputs, _out: LucentLeakyReLU.apply(inputs[0]))
+               for m in model.modules() if type(m).__name__ == "RedirectedReluLayer"]
+    try:
+        yield
+    finally:
+        for handle in handles:
+            handle.remove()
 
 
 def _is_relu(module: torch.nn.Module) -> bool:
@@ -368,7 +403,8 @@ def render(model: torch.nn.Module, layer: str, units: list[int], *, size: int = 
     rng = np.random.default_rng(seed)
     step = 0
     early = lambda: step < steps * REDIRECT_FRACTION  # reads the loop variable below
-    with frozen(model), redirected_relus(model, early), truncated(model, layer) as outputs:
+    with frozen(model), redirected_relus(model, early), lucent_relus_without_indexing(model), \
+            truncated(model, layer) as outputs:
         for step in range(steps):
             optimiser.zero_grad()
             x = image_f()

@@ -91,6 +91,34 @@ def test_the_batched_objective_is_lucents_per_image_objectives_summed(kind, per_
     assert torch.equal(ours, theirs) and theirs.abs().sum() > 0
 
 
+def test_lucents_inceptionv1_relus_give_their_own_gradient_without_indexing() -> None:
+    """lucent's InceptionV1 ReLUs leak a tenth of the gradient through negative inputs, by
+    boolean-mask indexing; inside ``lucent_relus_without_indexing`` the same module gives the
+    same gradient bit for bit, through one ``where`` (channels-last, as the renders run)."""
+    from lucent.modelzoo.inceptionv1.helper_layers import RedirectedReluLayer
+
+    from figures.featureviz import LucentLeakyReLU, lucent_relus_without_indexing
+
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 6, 3), RedirectedReluLayer(),
+                                torch.nn.Conv2d(6, 4, 3), RedirectedReluLayer())
+    x = torch.randn(2, 3, 9, 11, generator=torch.Generator().manual_seed(1))
+    x = x.contiguous(memory_format=torch.channels_last)
+    weight = torch.randn(2, 4, 5, 7, generator=torch.Generator().manual_seed(2))
+    grads = []
+    for faster in (False, True):
+        image = x.clone().requires_grad_()
+        if faster:
+            with lucent_relus_without_indexing(model):
+                out = model(image)
+            assert out.grad_fn.name().startswith(LucentLeakyReLU.__name__)
+        else:
+            out = model(image)
+        (out * weight).sum().backward()
+        grads.append(image.grad)
+    assert torch.equal(grads[0], grads[1]) and grads[0].abs().sum() > 0
+    assert all(not m._forward_hooks for m in model.modules())
+
+
 def test_feature_viz_is_deterministic_stops_early_and_removes_its_hooks(planted) -> None:
     first, second = (render(planted, "relu1", [1, 2], size=32, steps=4) for _ in "ab")
     assert torch.equal(first, second)
